@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+#include "harness.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int t_failures;
+static uint64_t rng_state = 1;
+
+int t_done(const char *name)
+{
+	if (t_failures) {
+		printf("%s: %d check(s) failed\n", name, t_failures);
+		return T_EXIT_FAIL;
+	}
+	printf("%s: ok\n", name);
+	return T_EXIT_PASS;
+}
+
+uint64_t t_seed(uint64_t default_seed)
+{
+	const char *env = getenv("SVA_TEST_SEED");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : default_seed;
+
+	rng_state = seed ? seed : 1;
+	printf("seed: 0x%llx (set SVA_TEST_SEED to reproduce)\n", (unsigned long long)seed);
+	return seed;
+}
+
+uint64_t t_rand(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+uint64_t t_rand_range(uint64_t lo, uint64_t hi)
+{
+	return lo + t_rand() % (hi - lo + 1);
+}
+
+void t_fill_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(t_rand() >> 32);
+}
+
+size_t t_page(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static size_t round_page(size_t len)
+{
+	size_t pg = t_page();
+
+	return (len + pg - 1) / pg * pg;
+}
+
+void *t_map(size_t len)
+{
+	void *p = mmap(NULL, round_page(len ? len : 1), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		T_FATAL("mmap %zu: %s", len, strerror(errno));
+	memset(p, 0x5a, round_page(len ? len : 1));
+	return p;
+}
+
+void t_unmap(void *p, size_t len)
+{
+	if (p)
+		munmap(p, round_page(len ? len : 1));
+}
+
+void *t_map_guarded(size_t len)
+{
+	size_t n = round_page(len ? len : 1);
+	uint8_t *p = mmap(NULL, n + t_page(), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == (uint8_t *)MAP_FAILED)
+		T_FATAL("mmap %zu: %s", len, strerror(errno));
+	memset(p, 0x5a, n);
+	munmap(p + n, t_page());
+	return p;
+}
+
+uint32_t ref_crc32c(uint32_t dsa_seed, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t crc = ~dsa_seed;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+uint16_t ref_crc16_t10dif(uint16_t init, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint16_t crc = init;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= (uint16_t)(p[i] << 8);
+		for (int b = 0; b < 8; b++)
+			crc = (uint16_t)((crc & 0x8000) ? (crc << 1) ^ 0x8BB7 : crc << 1);
+	}
+	return crc;
+}
+
+void t_dev_init(struct t_dev *t)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	dsa_caps_default(&t->caps);
+	dsa_wq_attr_default(&t->wq);
+	t->wq.bof = true;
+	r = as_new_self(pasid_alloc_global(), &t->as);
+	if (r)
+		T_FATAL("as_new_self: %d", r);
+	r = as_bind(t->as, PASID_MAX, &t->pasid);
+	if (r)
+		T_FATAL("as_bind: %d", r);
+}
+
+void t_dev_exit(struct t_dev *t)
+{
+	as_unbind(t->as);
+	t->as = as_unref(t->as);
+}
+
+uint8_t t_exec(struct t_dev *t, const struct dsa_hw_desc *desc, struct dsa_result *ret)
+{
+	struct dsa_result r;
+
+	if (!ret)
+		ret = &r;
+	if (dsa_exec_desc(&t->caps, &t->wq, t->as, t->pasid, false, desc, ret))
+		T_FATAL("dsa_exec_desc failed");
+	return ret->status;
+}
+
+void t_desc(struct dsa_hw_desc *d, uint8_t opcode, uint32_t flags,
+	    struct dsa_completion_record *cr)
+{
+	memset(d, 0, sizeof(*d));
+	d->opcode = opcode;
+	d->flags = flags | IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+	d->completion_addr = (uint64_t)(uintptr_t)cr;
+	if (cr)
+		memset(cr, 0, sizeof(*cr));
+}

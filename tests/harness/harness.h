@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared test harness: exit codes, assertions, deterministic randomness,
+ * buffers, independent reference implementations (plain byte loops, never
+ * the code under test), and a one-call way to run a descriptor through the
+ * execution engine on the calling process's address space.
+ */
+#ifndef SVA_TEST_HARNESS_H
+#define SVA_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/idxd.h>
+
+#include "core/core.h"
+#include "dsa/dsa.h"
+
+#define T_EXIT_PASS 0
+#define T_EXIT_FAIL 1
+#define T_EXIT_SKIP 77
+
+extern int t_failures;
+
+/* Record a failure (and keep going) when cond is false. */
+#define T_CHECK(cond, ...)                                                        \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			t_failures++;                                             \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                             \
+			fputc('\n', stderr);                                      \
+		}                                                                 \
+	} while (0)
+/* Equality of two integers, printing both in hex. */
+#define T_EQ(a, b)                                                                \
+	T_CHECK((uint64_t)(a) == (uint64_t)(b), "%s = 0x%llx, expected %s = 0x%llx", #a, \
+		(unsigned long long)(uint64_t)(a), #b, (unsigned long long)(uint64_t)(b))
+/* Stop the test at once. */
+#define T_FATAL(...)                                                              \
+	do {                                                                      \
+		fprintf(stderr, "FATAL %s:%d: ", __FILE__, __LINE__);             \
+		fprintf(stderr, __VA_ARGS__);                                     \
+		fputc('\n', stderr);                                              \
+		exit(T_EXIT_FAIL);                                                \
+	} while (0)
+#define T_SKIP(...)                                                               \
+	do {                                                                      \
+		printf("SKIP: ");                                                 \
+		printf(__VA_ARGS__);                                              \
+		putchar('\n');                                                    \
+		exit(T_EXIT_SKIP);                                                \
+	} while (0)
+
+/* Exit with PASS or FAIL according to t_failures, printing a summary. */
+int t_done(const char *name);
+
+/* Deterministic xorshift64* randomness; t_seed() prints the seed used. */
+uint64_t t_seed(uint64_t default_seed);	/* SVA_TEST_SEED overrides */
+uint64_t t_rand(void);
+uint64_t t_rand_range(uint64_t lo, uint64_t hi);	/* inclusive */
+void t_fill_random(void *buf, size_t len);
+
+/* Page-aligned anonymous memory, touched (resident); free with t_unmap. */
+void *t_map(size_t len);
+void t_unmap(void *p, size_t len);
+/* Page-aligned buffer followed by an unmapped guard page. */
+void *t_map_guarded(size_t len);
+size_t t_page(void);
+
+/* reference implementations (byte loops) */
+uint32_t ref_crc32c(uint32_t dsa_seed, const void *buf, size_t len);	/* DSA convention */
+uint16_t ref_crc16_t10dif(uint16_t init, const void *buf, size_t len);
+
+/* engine access */
+
+struct t_dev {
+	struct dsa_caps caps;
+	struct dsa_wq_attr wq;
+	struct as *as;
+	uint32_t pasid;
+};
+
+/* Default caps, a BOF-enabled WQ, the calling process bound. */
+void t_dev_init(struct t_dev *t);
+void t_dev_exit(struct t_dev *t);
+/* Execute desc (CRAV/RCR as given) and return the resulting status. */
+uint8_t t_exec(struct t_dev *t, const struct dsa_hw_desc *desc, struct dsa_result *ret);
+/* Zero a descriptor and set opcode, flags (CRAV|RCR added), record address. */
+void t_desc(struct dsa_hw_desc *d, uint8_t opcode, uint32_t flags,
+	    struct dsa_completion_record *cr);
+
+#endif /* SVA_TEST_HARNESS_H */
