@@ -122,7 +122,9 @@ static void as_teardown(struct as *as)
 	/*
 	 * Hooks run without the lock: they may block draining a device, and
 	 * that drain may complete work through as_work_end(). The table is
-	 * snapshotted because nobody holds a reference to add or remove now.
+	 * snapshotted and emptied, so a concurrent as_remove_release_hook()
+	 * sees -ENOENT and its owner must expect one last call. Hooks may
+	 * begin and end work but must not take a reference: the count is 0.
 	 */
 	n = as->nhooks;
 	for (i = 0; i < n; i++)

@@ -50,7 +50,8 @@ struct pasid_alloc {
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 
 /* Bytes of an allocator over [0, max). */
-#define PA_SIZE(max)	(sizeof(struct pasid_alloc) + DIV_ROUND_UP(max, PA_FANOUT) * sizeof(uint64_t))
+#define PA_SIZE(max)	\
+	(sizeof(struct pasid_alloc) + DIV_ROUND_UP(max, PA_FANOUT) * sizeof(uint64_t))
 
 /* Mark bits [from, 64 * nwords) of a level as full: they name nothing. */
 static void pa_fill_tail(uint64_t *words, uint32_t nwords, uint32_t from)

@@ -8,6 +8,7 @@
 #ifndef SVA_DSA_H
 #define SVA_DSA_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/idxd.h>
@@ -169,6 +170,10 @@ void exec_unmap_streams(struct dsa_exec *x, struct dma_win *w, unsigned int n);
 #define DSA_MAX_GROUPS		16
 #define DSA_MAX_ENGINES		64
 #define DSA_MAX_PRIORITY	15	/* IDXD_MAX_PRIORITY */
+#define DSA_ENQCMDS_RETRIES	32	/* IDXD_ENQCMDS_RETRIES, the enqcmds_retries default */
+#define DSA_ENQCMDS_MAX_RETRIES	64	/* IDXD_ENQCMDS_MAX_RETRIES, stores are clamped to it */
+#define DSA_BAR_SIZE		0x1000	/* register file bytes (registers.h) */
+#define DSA_SWERR_NO_WQ		(~0u)	/* dsa_dev_swerror_record: no WQ index */
 
 enum dsa_state { DSA_STATE_DISABLED, DSA_STATE_ENABLED, DSA_STATE_HALTED };
 enum dsa_wq_type { DSA_WQT_NONE, DSA_WQT_KERNEL, DSA_WQT_USER };
@@ -184,6 +189,9 @@ struct dsa_dev_params {
 	uint16_t max_read_buffers;
 	int numa_node;
 	bool driver_name_attr;		/* 6.7+ personality: wq driver_name exists */
+	bool configurable;		/* sysfs configurable; 0 makes every store -EPERM */
+	bool pasid_enabled;		/* sysfs pasid_enabled (PCIe PASID + SVA) */
+	unsigned int cdev_major;	/* sysfs cdev_major, display only */
 };
 
 void dsa_dev_params_default(struct dsa_dev_params *p);
@@ -223,8 +231,22 @@ struct dsa_engine_cfg {
 
 struct dsa_dev;
 
-/* Create a device in its power-on state (disabled, unconfigured). */
+/*
+ * Locking: every dsa_dev_* function below takes the device lock and may be
+ * called from any thread, except the ones returning pointers into the
+ * configuration (dsa_dev_wq/group/engine): those are for the runtime, which
+ * reads an object only while the model keeps it frozen (a WQ's config cannot
+ * change while the WQ is enabled; group and read-buffer config cannot change
+ * while the device is enabled) and never writes through them.
+ */
+
+/*
+ * Create a device in its power-on state (disabled, unconfigured) from p
+ * (copied). Returns 0 and *ret_dev, -EINVAL for NULL arguments or a geometry
+ * beyond DSA_MAX_*, -ENOMEM. Free with dsa_dev_free().
+ */
 int dsa_dev_new(const struct dsa_dev_params *p, struct dsa_dev **ret_dev);
+/* Accepts NULL; returns NULL. */
 struct dsa_dev *dsa_dev_free(struct dsa_dev *dev);
 /* Return to the power-on state (modprobe idxd, Reset Device + clear config). */
 void dsa_dev_reset_config(struct dsa_dev *dev);
@@ -232,6 +254,7 @@ const struct dsa_dev_params *dsa_dev_params(const struct dsa_dev *dev);
 /* The caps descriptor processing uses (GENCAP, OPCAP, GENCFG bits). */
 const struct dsa_caps *dsa_dev_caps(const struct dsa_dev *dev);
 enum dsa_state dsa_dev_state(const struct dsa_dev *dev);
+/* NULL for an index beyond the device's geometry. See "Locking" above. */
 struct dsa_wq_cfg *dsa_dev_wq(struct dsa_dev *dev, unsigned int wq);
 struct dsa_group_cfg *dsa_dev_group(struct dsa_dev *dev, unsigned int group);
 struct dsa_engine_cfg *dsa_dev_engine(struct dsa_dev *dev, unsigned int engine);
@@ -241,7 +264,10 @@ void dsa_dev_wq_attr(struct dsa_dev *dev, unsigned int wq, struct dsa_wq_attr *r
 /*
  * Attributes by sysfs name and in sysfs format (accel-config-compat.md §4):
  * obj is "dsa0", "wq0.3", "group0.1" or "engine0.2". get writes the value
- * without the trailing newline; -ENOENT for an unknown object/attribute,
+ * without the trailing newline and returns the size of the file sysfs would
+ * show: strlen(buf) + 1 for the newline, or 0 for an empty engines or
+ * work_queues list, which the kernel shows as an empty file;
+ * -ENOENT for an unknown object/attribute,
  * -ENXIO for attributes that read as failing (cdev_minor of a disabled WQ),
  * -ENOSPC if len is too small. set validates exactly as the kernel does
  * (dsa-device.md §2.1): -EPERM (enabled, read-only, not configurable),
@@ -266,16 +292,208 @@ int dsa_dev_enable(struct dsa_dev *dev);
 int dsa_dev_disable(struct dsa_dev *dev);
 int dsa_dev_wq_enable(struct dsa_dev *dev, unsigned int wq);
 int dsa_dev_wq_disable(struct dsa_dev *dev, unsigned int wq);
-/* Reset WQ: config back to defaults except size (dsa-device.md §10). */
+/*
+ * Reset WQ: config back to defaults except size and group membership (which
+ * lives in GRPCFG), disabling the WQ if needed (dsa-device.md §10).
+ */
 int dsa_dev_wq_reset(struct dsa_dev *dev, unsigned int wq);
+/* Halt (dsa-device.md §11): every WQ disabled, state halted until dsa_dev_reset_config. */
+void dsa_dev_halt(struct dsa_dev *dev);
 uint32_t dsa_dev_cmd_status(const struct dsa_dev *dev);
+/*
+ * The message of the last failure ("" after a success). The buffer lives as
+ * long as dev but a concurrent failure may rewrite it; threads sharing dev
+ * use dsa_dev_last_error_copy(), which returns the message length.
+ */
 const char *dsa_dev_last_error(const struct dsa_dev *dev);
-/* Decoded name of a CMDSTS or IDXD_SCMD_* code. */
+size_t dsa_dev_last_error_copy(const struct dsa_dev *dev, char *buf, size_t len);
+/* Decoded name of a CMDSTS or IDXD_SCMD_* code ("WQ_NO_THRESH"); never NULL. */
 const char *dsa_cmdsts_name(uint32_t code);
 
+/*
+ * Runtime feedback. clients_add adjusts a WQ's open count (sysfs clients)
+ * and returns the new count, -EINVAL for a bad index or an underflow. The
+ * occupancy hook is called under the device lock to read a WQ's occupancy
+ * for the occupancy attribute and WQCFG; it must not call back into dev.
+ */
+int dsa_dev_wq_clients_add(struct dsa_dev *dev, unsigned int wq, int delta);
+void dsa_dev_set_occupancy_fn(struct dsa_dev *dev, uint32_t (*fn)(void *arg, unsigned int wq),
+			      void *arg);
+
+/*
+ * Read the register file (registers.h): 64-bit reads at 8-byte aligned
+ * offsets below DSA_BAR_SIZE, else -EINVAL. Capabilities reflect the params,
+ * WQCFG/GRPCFG/GENCFG the configuration (GRPCFG as written at the last
+ * enable), GENSTS the state, CMDSTS the last command the driver issued.
+ */
+int dsa_dev_reg_read(const struct dsa_dev *dev, uint32_t offset, uint64_t *ret_val);
+
 /* SWERROR (dsa-device.md §11): one slot, overflow on a second error. */
+/* e->valid is not consulted; wq is DSA_SWERR_NO_WQ when no WQ is known. */
 void dsa_dev_swerror_record(struct dsa_dev *dev, const struct dsa_swerr *e, unsigned int wq);
 void dsa_dev_swerror_read(const struct dsa_dev *dev, uint64_t ret_words[4]);
 void dsa_dev_swerror_clear(struct dsa_dev *dev);
+
+/* device model internals, shared by device.c and device_attr.c only */
+
+struct dsa_dev {
+	pthread_mutex_t lock;			/* protects everything below but params, caps */
+	struct dsa_dev_params params;		/* immutable after dsa_dev_new */
+	struct dsa_caps caps;			/* immutable, built from params */
+	enum dsa_state state;
+	uint32_t cmd_status;			/* sysfs cmd_status */
+	uint16_t rdbuf_limit;			/* read_buffer_limit (GENCFG) */
+	struct dsa_wq_cfg wq[DSA_MAX_WQS];
+	struct dsa_group_cfg group[DSA_MAX_GROUPS];
+	struct dsa_engine_cfg engine[DSA_MAX_ENGINES];
+	uint64_t bar[DSA_BAR_SIZE / 8];		/* register file */
+	uint32_t (*occupancy_fn)(void *arg, unsigned int wq);
+	void *occupancy_arg;
+	char last_error[192];
+};
+
+/* Rewrite the config-derived registers (WQCFG, GRPCFG, GENCFG, GENSTS); lock held. */
+void device_sync_regs(struct dsa_dev *dev);
+/* Current occupancy of a WQ from the runtime hook (0 without one); lock held. */
+uint32_t device_wq_occupancy(struct dsa_dev *dev, unsigned int wq);
+/* Set last_error from fmt and return err; lock held. */
+int device_fail(struct dsa_dev *dev, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* runtime: work queues (wq.c), engines (engine.c), device runtime (runtime.c) */
+
+struct dsa_rt;
+struct wq_rt;
+struct group_rt;
+struct engine_rt;
+
+/* What an engine is executing; drains wait on it (dsa-device.md §7, §10). */
+struct engine_cur {
+	_Atomic uint32_t busy;		/* 1 while a dequeued descriptor is in flight */
+	_Atomic uint32_t wq;
+	_Atomic uint64_t ticket;	/* the descriptor's position in its WQ */
+	_Atomic uint32_t pasid;
+};
+
+/* A dequeued descriptor with the identity it was submitted under. */
+struct wq_item {
+	struct dsa_hw_desc desc;
+	struct as *as;
+	uint32_t pasid;
+	bool priv;
+	uint64_t ticket;
+};
+
+enum wq_submit {
+	WQ_ACCEPTED = 0,
+	WQ_RETRY = 1,		/* DMWr answered Retry (ZF=1) */
+	WQ_DROPPED = 2,		/* posted write to a full DWQ: SWERROR 0x53 */
+	WQ_IGNORED = 3,		/* posted write to an SWQ or a disabled WQ */
+};
+
+#define WQ_ANY_PASID PASID_INVALID
+
+int wq_rt_new(unsigned int id, struct wq_rt **ret_wq);
+struct wq_rt *wq_rt_free(struct wq_rt *wq);
+/* Open for admission with a configuration snapshot (ring sized to cfg->size). */
+int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa_wq_attr *attr,
+		struct group_rt *group);
+/* Close admission: later submissions get Retry (DMWr) or are ignored (posted). */
+void wq_rt_close(struct wq_rt *wq);
+bool wq_rt_is_open(const struct wq_rt *wq);
+unsigned int wq_rt_id(const struct wq_rt *wq);
+const struct dsa_wq_attr *wq_rt_attr(const struct wq_rt *wq);
+uint8_t wq_rt_priority(const struct wq_rt *wq);
+bool wq_rt_shared(const struct wq_rt *wq);
+uint32_t wq_rt_size(const struct wq_rt *wq);
+/* DWQ: the PASID and address space of the opener (WQCFG.pasid). */
+void wq_rt_set_owner(struct wq_rt *wq, struct as *as, uint32_t pasid);
+/*
+ * ENQCMD/ENQCMDS: admit while occupancy < limit (threshold or size), atomically
+ * and lock-free. Takes an as_work reference for accepted descriptors.
+ */
+enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as *as,
+			    uint32_t pasid, bool priv, bool unlimited);
+/* MOVDIR64B: posted; a full DWQ drops the descriptor. */
+enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d);
+uint32_t wq_rt_occupancy(const struct wq_rt *wq);
+/* Dequeue the oldest descriptor; cur is published before the slot is freed. */
+bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur *cur,
+		   unsigned int wq_index);
+/* Position of the next descriptor to be admitted (drain snapshot). */
+uint64_t wq_rt_tail(const struct wq_rt *wq);
+uint64_t wq_rt_head(const struct wq_rt *wq);
+/* Abandon queued descriptors below ticket (for pasid, or WQ_ANY_PASID). */
+int wq_rt_mark_abort(struct wq_rt *wq, uint32_t pasid, uint64_t below);
+void wq_rt_clear_aborts(struct wq_rt *wq);
+bool wq_rt_aborted(struct wq_rt *wq, const struct wq_item *it);
+/* WRR credit of the group arbiter (group lock). */
+int *wq_rt_credit(struct wq_rt *wq);
+void wq_rt_stats(const struct wq_rt *wq, uint64_t ret[6]);
+void wq_rt_count(struct wq_rt *wq, int what);	/* WQ_STAT_* */
+enum { WQ_STAT_ACCEPTED, WQ_STAT_RETRIES, WQ_STAT_DROPPED, WQ_STAT_IGNORED, WQ_STAT_COMPLETED,
+       WQ_STAT_ABORTED };
+
+/* engine.c: groups and engine threads */
+int group_rt_new(struct dsa_rt *rt, unsigned int id, struct group_rt **ret_group);
+struct group_rt *group_rt_free(struct group_rt *g);
+/* Attach a WQ to the group's arbiter (device disabled or WQ closed). */
+void group_rt_set_wqs(struct group_rt *g, struct wq_rt **wqs, unsigned int n);
+/* Wake a sleeping engine after an admission; cheap when nobody sleeps. */
+void group_rt_kick(struct group_rt *g);
+/* Freeze or resume dispatch: queued descriptors stay queued (tests). */
+void group_rt_pause(struct group_rt *g, bool paused);
+/* The same, for the group of a WQ. */
+void group_rt_kick_wq(struct wq_rt *wq);
+int engine_rt_start(struct dsa_rt *rt, unsigned int id, struct group_rt *g,
+		    uint32_t spin_us, struct engine_rt **ret_engine);
+/* Stop, join and free; the final counters go to ret_stats (engine_rt_stats order). */
+void engine_rt_stop(struct engine_rt *e, uint64_t ret_stats[4]);
+struct engine_cur *engine_rt_cur(struct engine_rt *e);
+/* descs, bytes, busy_ns, sleeps */
+void engine_rt_stats(const struct engine_rt *e, uint64_t ret[4]);
+
+/* runtime.c: the device runtime (model + queues + engines + admin commands) */
+int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret_rt);
+/* Disable (draining), stop engines, free. Accepts NULL; returns NULL. */
+struct dsa_rt *rt_free(struct dsa_rt *rt);
+struct dsa_dev *rt_dev(struct dsa_rt *rt);
+struct wq_rt *rt_wq(struct dsa_rt *rt, unsigned int wq);
+unsigned int rt_nwqs(const struct dsa_rt *rt);
+unsigned int rt_nengines(const struct dsa_rt *rt);
+int rt_device_enable(struct dsa_rt *rt);
+int rt_device_disable(struct dsa_rt *rt);
+int rt_device_reset(struct dsa_rt *rt);
+int rt_wq_enable(struct dsa_rt *rt, unsigned int wq);
+int rt_wq_disable(struct dsa_rt *rt, unsigned int wq);
+int rt_wq_reset(struct dsa_rt *rt, unsigned int wq);
+/* Drain (or abort) wq (< 0: all) for pasid (WQ_ANY_PASID: all): §10 semantics. */
+int rt_drain(struct dsa_rt *rt, int wq, uint32_t pasid, bool abort);
+/* Record a MOVDIR64B dropped by a full DWQ in SWERROR (0x53). */
+void rt_record_drop(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,
+		    uint32_t pasid);
+void rt_engine_stats(struct dsa_rt *rt, unsigned int engine, uint64_t ret[4], int *ret_group);
+void rt_device_stats(struct dsa_rt *rt, uint64_t *by_opcode, uint64_t *by_status,
+		     uint64_t *ret_faults, uint64_t *ret_swerrors);
+/*
+ * Dispatch trace, for tests and research on arbitration: while started, the
+ * WQ id of every dispatched descriptor is appended to buf (up to cap).
+ * stop returns the number of dispatches seen.
+ */
+void rt_trace_start(struct dsa_rt *rt, uint8_t *buf, size_t cap);
+size_t rt_trace_stop(struct dsa_rt *rt);
+void rt_trace_dispatch(struct dsa_rt *rt, unsigned int wq);
+/* Freeze or resume dispatch in every group (engines keep running). */
+void rt_pause(struct dsa_rt *rt, bool paused);
+/* The admin lock, for callers that change WQ ownership (portal open/close). */
+void rt_lock(struct dsa_rt *rt);
+void rt_unlock(struct dsa_rt *rt);
+
+/* runtime.c: called by engines */
+void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
+		 const struct dsa_result *res);
+void rt_wait_prior(struct dsa_rt *rt, struct wq_rt *wq, unsigned int wq_index,
+		   const struct wq_item *it, struct engine_rt *self);
+const struct dsa_caps *rt_caps(struct dsa_rt *rt);
 
 #endif /* SVA_DSA_H */

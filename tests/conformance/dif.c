@@ -191,8 +191,8 @@ static void mk_desc(struct dsa_hw_desc *d, const struct job *j, const void *src,
 static void job_dump(const struct job *j, const char *what)
 {
 	fprintf(stderr,
-		"  [%s] op 0x%x flags 0x%x sflags 0x%x dflags 0x%x sref 0x%x sapp 0x%x "
-		"smask 0x%x dref 0x%x dapp 0x%x dmask 0x%x n %u\n",
+		"  [%s] op %x flags %x sflags %x dflags %x sref %x sapp %x smask %x "
+		"dref %x dapp %x dmask %x n %u\n",
 		what, j->op, j->flags, j->sflags, j->dflags, j->sref, j->sapp, j->smask, j->dref,
 		j->dapp, j->dmask, j->n);
 }
@@ -365,21 +365,14 @@ static void test_exact_errors(void)
 			uint32_t su = bsz[f] + 8;
 			uint8_t *t3 = src + 3 * su + bsz[f];
 			struct dsa_hw_desc d;
-			static const struct {
-				unsigned int off;
-				uint8_t st;
-			} cases[] = {
-			    {0, 0x01},
-			    {2, 0x02},
-			    {7, 0x04},
-			};
+			static const uint8_t tuple_off[3] = {0, 2, 7}; /* guard, app, ref */
 
 			for (unsigned int c = 0; c < 3; c++) {
 				build_src(&j, src);
-				t3[cases[c].off] ^= 0x40;
+				t3[tuple_off[c]] ^= 0x40;
 				mk_desc(&d, &j, src, dst, 0);
 				T_EQ(t_exec(&dev, &d, NULL), DSA_COMP_DIF_ERR);
-				T_EQ(cr->dif_status, cases[c].st);
+				T_EQ(cr->dif_status, 1u << c);
 				T_EQ(cr->bytes_completed, 3 * su);
 				T_EQ(j.op == OP_UPD ? cr->dif_upd_src_ref_tag : cr->dif_chk_ref_tag,
 				     103);
@@ -733,9 +726,14 @@ static void test_page_fault(void)
 		if (du)
 			T_CHECK(memcmp(out, exp, (uint64_t)j.n * du) == 0, "resumed, case %u", c);
 
-		/* a DIF error before the fault wins; a bad block that faults is a fault */
-		if (!dst_side && j.op != OP_INS) {
+		/*
+		 * Source side: a bad block that faults is a fault, a bad block before
+		 * it a DIF error. Destination side: a block that fails its check
+		 * and would fault on its destination is a DIF error.
+		 */
+		if (j.op != OP_INS)
 			munmap(g + L, pg);
+		if (!dst_side && j.op != OP_INS) {
 			in[(uint64_t)k * su] ^= 1; /* the mapped head of block k */
 			mk_desc(&d, &j, in, out, 0);
 			T_EQ(t_exec(&dev, &d, NULL), DSA_COMP_PAGE_FAULT_NOBOF);
@@ -745,9 +743,7 @@ static void test_page_fault(void)
 			T_EQ(cr->dif_status, 0x04);
 			T_EQ(cr->bytes_completed, (uint64_t)(k - 1) * su);
 		}
-		/* the block whose destination faults fails its check: the check wins */
 		if (dst_side && j.op != OP_INS) {
-			munmap(g + L, pg);
 			corrupt(&j, full, k, 2);
 			mk_desc(&d, &j, full, out, 0);
 			T_EQ(t_exec(&dev, &d, NULL), DSA_COMP_DIF_ERR);
@@ -768,7 +764,7 @@ static void test_bof(void)
 	struct atc *atc = as_atc(dev.as);
 	uint8_t *src = t_map(16 * 4112), *dst = t_map(16 * 4112);
 	struct job j = {.op = OP_UPD, .flags = 1, .n = 16};
-	uint8_t *page;
+	uint8_t *page, *wpage = (uint8_t *)(((uintptr_t)dst + 9 * 528 + 100) & ~(uintptr_t)4095);
 	struct dsa_hw_desc d;
 	uint32_t k;
 
@@ -784,13 +780,11 @@ static void test_bof(void)
 	T_EQ(cr->fault_addr, a(page));
 	T_EQ(cr->dif_upd_dest_ref_tag, k);
 	atc_inject_clear(atc);
-	T_EQ(atc_inject(atc, a(dst + 9 * 528 + 100), DMA_WRITE, DMA_FAULT_NOT_PRESENT), 0);
+	T_EQ(atc_inject(atc, a(wpage), DMA_WRITE, DMA_FAULT_NOT_PRESENT), 0);
 	d.flags &= ~(uint32_t)IDXD_OP_FLAG_BOF;
 	T_EQ(t_exec(&dev, &d, NULL), 0x83);
-	k = (uint32_t)((((uintptr_t)dst + 9 * 528 + 100) & ~(uintptr_t)4095) - (uintptr_t)dst) /
-	    528;
-	T_EQ(cr->bytes_completed, k * 528);
-	T_EQ(cr->fault_addr, ((uintptr_t)dst + 9 * 528 + 100) & ~(uintptr_t)4095);
+	T_EQ(cr->bytes_completed, (wpage - dst) / 528 * 528);
+	T_EQ(cr->fault_addr, a(wpage));
 	atc_inject_clear(atc);
 	t_unmap(src, 16 * 4112);
 	t_unmap(dst, 16 * 4112);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers of tools/svabench.c (a header, because every .c in bench/ and
+ * tools/ becomes its own program): the measurement method of
+ * docs/spec/performance.md (calibrated inner runs, median of INNER, range
+ * over OUTER repetitions, two sides interleaved per repetition so that a
+ * drifting host moves both), CPU pinning, and the software T10 DIF that
+ * serves as baseline and reference.
+ */
+#ifndef SVABENCH_UTIL_H
+#define SVABENCH_UTIL_H
+
+#include <errno.h>
+#include <isa-l/crc.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BU_OUTER	3
+#define BU_INNER_MAX	9
+
+static inline uint64_t bu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline int bu_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+static inline int bu_cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* Sorts v. */
+static inline double bu_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), bu_cmp_double);
+	return v[n / 2];
+}
+
+struct bu_fig {
+	double med, lo, hi;	/* median and range over the outer runs */
+};
+
+static inline struct bu_fig bu_fig_of(const double *v, int n)
+{
+	double s[BU_OUTER];
+	struct bu_fig f;
+
+	memcpy(s, v, (size_t)n * sizeof(*v));
+	f.med = bu_median(s, n);
+	f.lo = s[0];
+	f.hi = s[n - 1];
+	return f;
+}
+
+/* A timed loop: fn returns the elapsed ns of iters iterations of units each. */
+struct bu_side {
+	double (*fn)(void *arg, long iters);
+	void *arg;
+	double units;
+	long iters;		/* calibrated */
+	double out[BU_OUTER];	/* ns per unit: median of the inner runs */
+};
+
+/* Pick iters so that one inner run lasts about run_ns. */
+static inline void bu_calibrate(struct bu_side *s, double run_ns)
+{
+	long it = 2;
+	double t;
+
+	s->fn(s->arg, it);	/* warm caches; wake an engine that went to sleep */
+	for (;;) {
+		t = s->fn(s->arg, it);
+		if (t >= run_ns / 8 || it >= (1l << 26))
+			break;
+		it *= 4;
+	}
+	s->iters = (long)((double)it * run_ns / (t > 1 ? t : 1));
+	if (s->iters < 2)
+		s->iters = 2;
+}
+
+static inline void bu_run_side(struct bu_side *s, int outer, int inner)
+{
+	double in[BU_INNER_MAX];
+
+	/* Warm-up: the engine may have gone to sleep while the other side ran. */
+	s->fn(s->arg, s->iters / 8 + 1);
+	for (int i = 0; i < inner; i++)
+		in[i] = s->fn(s->arg, s->iters) / ((double)s->iters * s->units);
+	s->out[outer] = bu_median(in, inner);
+}
+
+/* Side a and an optional baseline b, interleaved per outer run; ns per unit. */
+static inline void bu_measure(struct bu_side *a, struct bu_side *b, int inner, double run_ns,
+			      struct bu_fig *ret_a, struct bu_fig *ret_b)
+{
+	bu_calibrate(a, run_ns);
+	if (b)
+		bu_calibrate(b, run_ns);
+	for (int o = 0; o < BU_OUTER; o++) {
+		bu_run_side(a, o, inner);
+		if (b)
+			bu_run_side(b, o, inner);
+	}
+	*ret_a = bu_fig_of(a->out, BU_OUTER);
+	if (b)
+		*ret_b = bu_fig_of(b->out, BU_OUTER);
+}
+
+/* T10 DIF, 512-byte blocks, tuple = guard | app tag 0 | ref tag k (big-endian). */
+static inline void bu_dif_insert(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	for (uint32_t k = 0; k < n / 512; k++, src += 512, dst += 520) {
+		uint16_t g = crc16_t10dif(0, src, 512);
+		uint8_t t[8] = { (uint8_t)(g >> 8), (uint8_t)g, 0, 0, (uint8_t)(k >> 24),
+				 (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k };
+
+		memcpy(dst, src, 512);
+		memcpy(dst + 512, t, 8);
+	}
+}
+
+/* Non-zero when a tuple of the n data bytes at p (n / 512 blocks of 520) is wrong. */
+static inline uint32_t bu_dif_check(const uint8_t *p, uint32_t n)
+{
+	uint32_t bad = 0;
+
+	for (uint32_t k = 0; k < n / 512; k++, p += 520) {
+		uint16_t g = crc16_t10dif(0, p, 512);
+		uint8_t t[8] = { (uint8_t)(g >> 8), (uint8_t)g, 0, 0, (uint8_t)(k >> 24),
+				 (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k };
+
+		bad |= (uint32_t)(memcmp(p + 512, t, 8) != 0);
+	}
+	return bad;
+}
+
+#endif /* SVABENCH_UTIL_H */

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Groups and engines (dsa-device.md §4). Every engine is a thread that
+ * belongs to one group and pulls from the group's WQs through the group's
+ * arbiter: weighted round robin by WQ priority. Several engines pull
+ * independently, so descriptors complete out of order across engines.
+ *
+ * Idle policy: an engine that finds no work spins for spin_us (a completion
+ * round trip stays at cache-line latency), then sleeps on the group's
+ * doorbell futex. Submitters ring the doorbell only when someone sleeps, so
+ * a busy device pays no syscall and an idle one uses no CPU.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dsa.h"
+#include "sva/sva_barrier.h"
+
+struct group_rt {
+	struct dsa_rt *rt;
+	unsigned int id;
+	pthread_mutex_t lock;		/* arbiter state and dequeue */
+	struct wq_rt *wqs[DSA_MAX_WQS];	/* lock; changed only while engines idle */
+	unsigned int nwqs;		/* lock */
+	unsigned int rr;		/* lock: the WQ being served */
+	_Atomic uint32_t doorbell;	/* futex word */
+	_Atomic uint32_t sleepers;
+	_Atomic bool paused;		/* dispatch frozen (tests, observability) */
+};
+
+struct engine_rt {
+	struct dsa_rt *rt;
+	struct group_rt *group;
+	unsigned int id;
+	uint32_t spin_ns;
+	pthread_t thread;
+	_Atomic bool stop;
+	struct engine_cur cur;
+	_Atomic uint64_t descs, bytes, busy_ns, sleeps;
+};
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, 0);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int group_rt_new(struct dsa_rt *rt, unsigned int id, struct group_rt **ret_group)
+{
+	struct group_rt *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	g->rt = rt;
+	g->id = id;
+	pthread_mutex_init(&g->lock, NULL);
+	*ret_group = g;
+	return 0;
+}
+
+struct group_rt *group_rt_free(struct group_rt *g)
+{
+	if (!g)
+		return NULL;
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+	return NULL;
+}
+
+void group_rt_set_wqs(struct group_rt *g, struct wq_rt **wqs, unsigned int n)
+{
+	pthread_mutex_lock(&g->lock);
+	/* Atomic stores: group_has_work() reads these without the lock. */
+	for (unsigned int i = 0; i < n; i++)
+		__atomic_store_n(&g->wqs[i], wqs[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&g->nwqs, n, __ATOMIC_RELEASE);
+	g->rr = 0;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void group_rt_kick(struct group_rt *g)
+{
+	/*
+	 * The admission CAS (seq_cst) precedes this seq_cst load; the sleeper
+	 * increments sleepers before re-reading occupancy. One of the two sees
+	 * the other, so a wakeup is never lost (Dekker).
+	 */
+	if (sva_unlikely(atomic_load(&g->sleepers))) {
+		atomic_fetch_add(&g->doorbell, 1);
+		futex(&g->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+}
+
+static bool group_has_work(struct group_rt *g)
+{
+	/* Racy by design: a hint for the idle loop, re-checked under the lock. */
+	for (unsigned int i = 0; i < __atomic_load_n(&g->nwqs, __ATOMIC_ACQUIRE); i++) {
+		struct wq_rt *w = __atomic_load_n(&g->wqs[i], __ATOMIC_RELAXED);
+
+		if (w && wq_rt_occupancy(w))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Weighted round robin (dsa-device.md §4): the current WQ is served while
+ * its counter is non-zero and it has work; a WQ at 0 is skipped; when every
+ * WQ with work is at 0 all counters reload from the priorities. Empty WQs
+ * cost nothing. Called with the group lock held.
+ */
+static struct wq_rt *group_arbitrate(struct group_rt *g)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		bool any = false;
+
+		for (unsigned int k = 0; k < g->nwqs; k++) {
+			unsigned int i = (g->rr + k) % g->nwqs;
+			struct wq_rt *w = g->wqs[i];
+			int *credit = wq_rt_credit(w);
+
+			if (!wq_rt_occupancy(w))
+				continue;
+			any = true;
+			if (*credit <= 0)
+				continue;
+			(*credit)--;
+			g->rr = *credit > 0 ? i : (i + 1) % g->nwqs;
+			return w;
+		}
+		if (!any)
+			return NULL;
+		for (unsigned int k = 0; k < g->nwqs; k++)
+			*wq_rt_credit(g->wqs[k]) = wq_rt_priority(g->wqs[k]);
+	}
+	return NULL;
+}
+
+static bool engine_next(struct engine_rt *e, struct wq_rt **ret_wq, struct wq_item *it)
+{
+	struct group_rt *g = e->group;
+	bool got = false;
+
+	if (sva_unlikely(atomic_load_explicit(&g->paused, memory_order_acquire))) {
+		*ret_wq = NULL;
+		return false;
+	}
+	pthread_mutex_lock(&g->lock);
+	struct wq_rt *w = group_arbitrate(g);
+
+	if (w) {
+		got = wq_rt_dequeue(w, it, &e->cur, wq_rt_id(w));
+		if (!got)	/* admitted but not yet published: give the credit back */
+			(*wq_rt_credit(w))++;
+	}
+	pthread_mutex_unlock(&g->lock);
+	*ret_wq = w;
+	return got;
+}
+
+static void engine_idle(struct engine_rt *e)
+{
+	struct group_rt *g = e->group;
+	uint64_t start = now_ns();
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	if (atomic_load_explicit(&g->paused, memory_order_relaxed)) {
+		struct timespec nap = { 0, 100 * 1000 };
+
+		nanosleep(&nap, NULL);
+		return;
+	}
+	while (now_ns() - start < e->spin_ns) {
+		for (int i = 0; i < 64; i++) {
+			if (group_has_work(g) || atomic_load_explicit(&e->stop, memory_order_relaxed))
+				return;
+			sva_cpu_relax();
+		}
+	}
+	atomic_fetch_add(&g->sleepers, 1);
+	uint32_t v = atomic_load(&g->doorbell);
+
+	if (!group_has_work(g) && !atomic_load(&e->stop)) {
+		atomic_fetch_add_explicit(&e->sleeps, 1, memory_order_relaxed);
+		/* The timeout only bounds the damage of a bug; wakeups come from kicks. */
+		futex(&g->doorbell, FUTEX_WAIT_PRIVATE, v, &ts);
+	}
+	atomic_fetch_sub(&g->sleepers, 1);
+}
+
+static void *engine_main(void *arg)
+{
+	struct engine_rt *e = arg;
+
+	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
+		struct wq_item it;
+		struct wq_rt *w;
+		struct dsa_result res;
+		uint64_t t0;
+
+		if (!engine_next(e, &w, &it)) {
+			engine_idle(e);
+			continue;
+		}
+		t0 = now_ns();
+		rt_trace_dispatch(e->rt, wq_rt_id(w));
+		if (wq_rt_aborted(w, &it)) {
+			/* Abandoned: no record, no interrupt (dsa-device.md §10). */
+			memset(&res, 0, sizeof(res));
+			res.status = DSA_COMP_NONE;
+		} else {
+			if (it.desc.opcode == DSA_OPCODE_DRAIN)
+				rt_wait_prior(e->rt, w, wq_rt_id(w), &it, e);
+			dsa_exec_desc(rt_caps(e->rt), wq_rt_attr(w), it.as, it.pasid, it.priv,
+				      &it.desc, &res);
+			atomic_fetch_add_explicit(&e->descs, res.descs, memory_order_relaxed);
+			atomic_fetch_add_explicit(&e->bytes, res.bytes, memory_order_relaxed);
+		}
+		rt_complete(e->rt, w, &it, &res);
+		atomic_fetch_add_explicit(&e->busy_ns, now_ns() - t0, memory_order_relaxed);
+		/* Pairs with the drainer's seq_cst load of busy: the record is written. */
+		atomic_store(&e->cur.busy, 0);
+	}
+	return NULL;
+}
+
+void group_rt_pause(struct group_rt *g, bool paused)
+{
+	atomic_store_explicit(&g->paused, paused, memory_order_release);
+}
+
+int engine_rt_start(struct dsa_rt *rt, unsigned int id, struct group_rt *g,
+		    uint32_t spin_us, struct engine_rt **ret_engine)
+{
+	struct engine_rt *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->rt = rt;
+	e->group = g;
+	e->id = id;
+	e->spin_ns = spin_us * 1000u;
+	r = -pthread_create(&e->thread, NULL, engine_main, e);
+	if (r) {
+		free(e);
+		return r;
+	}
+	*ret_engine = e;
+	return 0;
+}
+
+void engine_rt_stop(struct engine_rt *e, uint64_t ret_stats[4])
+{
+	if (!e)
+		return;
+	atomic_store_explicit(&e->stop, true, memory_order_release);
+	atomic_fetch_add(&e->group->doorbell, 1);
+	futex(&e->group->doorbell, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+	pthread_join(e->thread, NULL);
+	engine_rt_stats(e, ret_stats);
+	free(e);
+}
+
+struct engine_cur *engine_rt_cur(struct engine_rt *e)
+{
+	return &e->cur;
+}
+
+void engine_rt_stats(const struct engine_rt *e, uint64_t ret[4])
+{
+	ret[0] = atomic_load_explicit(&e->descs, memory_order_relaxed);
+	ret[1] = atomic_load_explicit(&e->bytes, memory_order_relaxed);
+	ret[2] = atomic_load_explicit(&e->busy_ns, memory_order_relaxed);
+	ret[3] = atomic_load_explicit(&e->sleeps, memory_order_relaxed);
+}

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device runtime: the configuration model (device.c) brought to life. It
+ * starts engine threads when the device is enabled, opens and closes WQs
+ * around the model's state transitions, implements the admin commands
+ * (drain and abort per WQ, per PASID and for the whole device; resets), and
+ * accounts completions. Admin commands are serialised by one lock, as the
+ * device runs one command at a time (dsa-device.md §10).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dsa.h"
+
+struct dsa_rt {
+	struct dsa_dev *dev;
+	pthread_mutex_t admin;			/* one command at a time */
+	struct dsa_caps caps;			/* snapshot at enable */
+	unsigned int nwqs, ngroups, nengines;
+	struct wq_rt *wqs[DSA_MAX_WQS];
+	struct group_rt *groups[DSA_MAX_GROUPS];
+	struct engine_rt *engines[DSA_MAX_ENGINES];	/* admin; NULL when stopped */
+	uint64_t engine_acc[DSA_MAX_ENGINES][4];	/* counters of stopped engines */
+	int engine_group[DSA_MAX_ENGINES];		/* group while running */
+	uint32_t spin_us;
+	_Atomic uint64_t by_opcode[256], by_status[256], faults, swerrors;
+	/* dispatch trace: the WQ id of each dispatched descriptor, in order */
+	uint8_t *_Atomic trace;
+	size_t trace_cap;
+	_Atomic size_t trace_len;
+};
+
+int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret_rt)
+{
+	struct dsa_rt *rt = calloc(1, sizeof(*rt));
+	int r;
+
+	if (!rt)
+		return -ENOMEM;
+	r = dsa_dev_new(p, &rt->dev);
+	if (r)
+		goto err_free;
+	pthread_mutex_init(&rt->admin, NULL);
+	rt->nwqs = p->max_wqs;
+	rt->ngroups = p->max_groups;
+	rt->nengines = p->max_engines;
+	rt->spin_us = spin_us;
+	for (unsigned int i = 0; i < rt->nwqs; i++) {
+		r = wq_rt_new(i, &rt->wqs[i]);
+		if (r)
+			goto err_objs;
+	}
+	for (unsigned int i = 0; i < rt->ngroups; i++) {
+		r = group_rt_new(rt, i, &rt->groups[i]);
+		if (r)
+			goto err_objs;
+	}
+	*ret_rt = rt;
+	return 0;
+
+err_objs:
+	for (unsigned int i = 0; i < DSA_MAX_WQS; i++)
+		wq_rt_free(rt->wqs[i]);
+	for (unsigned int i = 0; i < DSA_MAX_GROUPS; i++)
+		group_rt_free(rt->groups[i]);
+	pthread_mutex_destroy(&rt->admin);
+	dsa_dev_free(rt->dev);
+err_free:
+	free(rt);
+	return r;
+}
+
+struct dsa_dev *rt_dev(struct dsa_rt *rt)
+{
+	return rt->dev;
+}
+
+const struct dsa_caps *rt_caps(struct dsa_rt *rt)
+{
+	return &rt->caps;
+}
+
+struct wq_rt *rt_wq(struct dsa_rt *rt, unsigned int wq)
+{
+	return wq < rt->nwqs ? rt->wqs[wq] : NULL;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { 0, us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * True while an engine executes a descriptor of wq below ticket (and of
+ * pasid, unless WQ_ANY_PASID), other than self. Reads busy first: an engine
+ * publishes cur before it frees the slot and clears busy only after the
+ * record is written (engine.c, wq_rt_dequeue).
+ */
+static bool rt_busy_below(struct dsa_rt *rt, unsigned int wq, uint64_t ticket, uint32_t pasid,
+			  struct engine_rt *self)
+{
+	for (unsigned int i = 0; i < rt->nengines; i++) {
+		struct engine_rt *e = __atomic_load_n(&rt->engines[i], __ATOMIC_ACQUIRE);
+		struct engine_cur *c;
+
+		if (!e || e == self)
+			continue;
+		c = engine_rt_cur(e);
+		if (atomic_load(&c->busy) && atomic_load(&c->wq) == wq &&
+		    atomic_load(&c->ticket) < ticket &&
+		    (pasid == WQ_ANY_PASID || atomic_load(&c->pasid) == pasid))
+			return true;
+	}
+	return false;
+}
+
+void rt_wait_prior(struct dsa_rt *rt, struct wq_rt *wq, unsigned int wq_index,
+		   const struct wq_item *it, struct engine_rt *self)
+{
+	/*
+	 * Everything before the Drain was dequeued before it (one FIFO per
+	 * WQ), so what may still run is on other engines. A DWQ waits for
+	 * all of them; an SWQ only for the Drain's PASID (dsa-device.md §7).
+	 */
+	uint32_t pasid = wq_rt_shared(wq) ? it->pasid : WQ_ANY_PASID;
+
+	while (rt_busy_below(rt, wq_index, it->ticket, pasid, self))
+		sleep_us(1);
+}
+
+/* Wait until every descriptor of wq admitted before ticket T (of pasid) completed. */
+static void rt_drain_wq_to(struct dsa_rt *rt, unsigned int i, uint64_t t, uint32_t pasid)
+{
+	struct wq_rt *w = rt->wqs[i];
+
+	while (wq_rt_head(w) < t || rt_busy_below(rt, i, t, pasid, NULL))
+		sleep_us(10);
+}
+
+static void rt_account(struct dsa_rt *rt, const struct dsa_hw_desc *d, uint8_t status)
+{
+	atomic_fetch_add_explicit(&rt->by_opcode[d->opcode], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&rt->by_status[status], 1, memory_order_relaxed);
+	if ((status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF ||
+	    (status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_IR)
+		atomic_fetch_add_explicit(&rt->faults, 1, memory_order_relaxed);
+}
+
+void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
+		 const struct dsa_result *res)
+{
+	if (res->status == DSA_COMP_NONE) {
+		wq_rt_count(wq, WQ_STAT_ABORTED);
+	} else {
+		rt_account(rt, &it->desc, res->status);
+		if (res->swerr.valid) {
+			atomic_fetch_add_explicit(&rt->swerrors, res->swerr_count,
+						  memory_order_relaxed);
+			dsa_dev_swerror_record(rt->dev, &res->swerr, wq_rt_id(wq));
+		}
+		wq_rt_count(wq, WQ_STAT_COMPLETED);
+	}
+	/* Last: teardown of the address space may proceed once this drops. */
+	as_work_end(it->as);
+}
+
+void rt_record_drop(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,
+		    uint32_t pasid)
+{
+	struct dsa_swerr e = {
+		.valid = true,
+		.error = 0x53,	/* descriptor to a full DWQ, dropped (§11) */
+		.opcode = d->opcode,
+		.pasid = pasid,
+	};
+
+	atomic_fetch_add_explicit(&rt->swerrors, 1, memory_order_relaxed);
+	dsa_dev_swerror_record(rt->dev, &e, wq_rt_id(wq));
+}
+
+/* engines and groups */
+
+static void rt_group_refresh(struct dsa_rt *rt, unsigned int g)
+{
+	struct wq_rt *list[DSA_MAX_WQS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < rt->nwqs; i++) {
+		if (wq_rt_is_open(rt->wqs[i]) && dsa_dev_wq(rt->dev, i)->group_id == (int)g)
+			list[n++] = rt->wqs[i];
+	}
+	group_rt_set_wqs(rt->groups[g], list, n);
+}
+
+static void rt_stop_engines(struct dsa_rt *rt)
+{
+	for (unsigned int i = 0; i < rt->nengines; i++) {
+		struct engine_rt *e = rt->engines[i];
+		uint64_t st[4];
+
+		if (!e)
+			continue;
+		__atomic_store_n(&rt->engines[i], NULL, __ATOMIC_RELEASE);
+		engine_rt_stop(e, st);
+		for (int k = 0; k < 4; k++)
+			rt->engine_acc[i][k] += st[k];
+	}
+}
+
+static int rt_start_engines(struct dsa_rt *rt)
+{
+	for (unsigned int i = 0; i < rt->nengines; i++) {
+		int g = dsa_dev_engine(rt->dev, i)->group_id;
+		struct engine_rt *e;
+		int r;
+
+		rt->engine_group[i] = g;
+		if (g < 0)
+			continue;
+		r = engine_rt_start(rt, i, rt->groups[g], rt->spin_us, &e);
+		if (r) {
+			rt_stop_engines(rt);
+			return r;
+		}
+		__atomic_store_n(&rt->engines[i], e, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* WQs */
+
+static int rt_wq_enable_locked(struct dsa_rt *rt, unsigned int i)
+{
+	struct dsa_wq_attr attr;
+	int r = dsa_dev_wq_enable(rt->dev, i);
+
+	if (r)
+		return r;
+	dsa_dev_wq_attr(rt->dev, i, &attr);
+	r = wq_rt_start(rt->wqs[i], dsa_dev_wq(rt->dev, i), &attr,
+			rt->groups[dsa_dev_wq(rt->dev, i)->group_id]);
+	if (r) {
+		dsa_dev_wq_disable(rt->dev, i);
+		return r;
+	}
+	rt_group_refresh(rt, (unsigned int)dsa_dev_wq(rt->dev, i)->group_id);
+	return 0;
+}
+
+/* Close admission, let everything accepted complete, then disable. */
+static int rt_wq_disable_locked(struct dsa_rt *rt, unsigned int i, bool abort)
+{
+	struct wq_rt *w = rt->wqs[i];
+	int g = dsa_dev_wq(rt->dev, i)->group_id;
+
+	if (wq_rt_is_open(w)) {
+		uint64_t t;
+
+		wq_rt_close(w);
+		t = wq_rt_tail(w);
+		if (abort)
+			wq_rt_mark_abort(w, WQ_ANY_PASID, t);
+		/* Admitted descriptors may still be publishing: occupancy covers them. */
+		while (wq_rt_occupancy(w) || wq_rt_head(w) < wq_rt_tail(w))
+			sleep_us(10);
+		rt_drain_wq_to(rt, i, wq_rt_tail(w), WQ_ANY_PASID);
+		if (g >= 0)
+			rt_group_refresh(rt, (unsigned int)g);
+	}
+	wq_rt_set_owner(w, NULL, PASID_INVALID);
+	return dsa_dev_wq_disable(rt->dev, i);
+}
+
+int rt_wq_enable(struct dsa_rt *rt, unsigned int wq)
+{
+	int r;
+
+	if (wq >= rt->nwqs)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->admin);
+	r = rt_wq_enable_locked(rt, wq);
+	pthread_mutex_unlock(&rt->admin);
+	return r;
+}
+
+int rt_wq_disable(struct dsa_rt *rt, unsigned int wq)
+{
+	int r;
+
+	if (wq >= rt->nwqs)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->admin);
+	r = rt_wq_disable_locked(rt, wq, false);
+	pthread_mutex_unlock(&rt->admin);
+	return r;
+}
+
+int rt_wq_reset(struct dsa_rt *rt, unsigned int wq)
+{
+	int r;
+
+	if (wq >= rt->nwqs)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->admin);
+	if (dsa_dev_wq(rt->dev, wq)->state == DSA_STATE_ENABLED)
+		rt_wq_disable_locked(rt, wq, true);
+	r = dsa_dev_wq_reset(rt->dev, wq);
+	pthread_mutex_unlock(&rt->admin);
+	return r;
+}
+
+/* device */
+
+int rt_device_enable(struct dsa_rt *rt)
+{
+	int r;
+
+	pthread_mutex_lock(&rt->admin);
+	r = dsa_dev_enable(rt->dev);
+	if (r == 0) {
+		rt->caps = *dsa_dev_caps(rt->dev);
+		r = rt_start_engines(rt);
+		if (r)
+			dsa_dev_disable(rt->dev);
+	}
+	pthread_mutex_unlock(&rt->admin);
+	return r;
+}
+
+static int rt_device_disable_locked(struct dsa_rt *rt, bool abort)
+{
+	for (unsigned int i = 0; i < rt->nwqs; i++) {
+		if (dsa_dev_wq(rt->dev, i)->state == DSA_STATE_ENABLED)
+			rt_wq_disable_locked(rt, i, abort);
+	}
+	rt_stop_engines(rt);
+	return dsa_dev_disable(rt->dev);
+}
+
+int rt_device_disable(struct dsa_rt *rt)
+{
+	int r;
+
+	pthread_mutex_lock(&rt->admin);
+	r = rt_device_disable_locked(rt, false);
+	pthread_mutex_unlock(&rt->admin);
+	return r;
+}
+
+int rt_device_reset(struct dsa_rt *rt)
+{
+	pthread_mutex_lock(&rt->admin);
+	if (dsa_dev_state(rt->dev) == DSA_STATE_ENABLED)
+		rt_device_disable_locked(rt, true);
+	dsa_dev_reset_config(rt->dev);
+	pthread_mutex_unlock(&rt->admin);
+	return 0;
+}
+
+/* drain and abort: wq < 0 means every WQ; pasid WQ_ANY_PASID means every PASID */
+
+int rt_drain(struct dsa_rt *rt, int wq, uint32_t pasid, bool abort)
+{
+	uint64_t t[DSA_MAX_WQS];
+
+	if (wq >= (int)rt->nwqs)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->admin);
+	if (dsa_dev_state(rt->dev) != DSA_STATE_ENABLED) {
+		pthread_mutex_unlock(&rt->admin);
+		return -ENODEV;
+	}
+	for (unsigned int i = 0; i < rt->nwqs; i++) {
+		if ((wq >= 0 && (unsigned int)wq != i) || !wq_rt_is_open(rt->wqs[i]))
+			continue;
+		t[i] = wq_rt_tail(rt->wqs[i]);
+		if (abort)
+			wq_rt_mark_abort(rt->wqs[i], pasid, t[i]);
+	}
+	for (unsigned int i = 0; i < rt->nwqs; i++) {
+		if ((wq >= 0 && (unsigned int)wq != i) || !wq_rt_is_open(rt->wqs[i]))
+			continue;
+		rt_drain_wq_to(rt, i, t[i], pasid);
+	}
+	pthread_mutex_unlock(&rt->admin);
+	return 0;
+}
+
+struct dsa_rt *rt_free(struct dsa_rt *rt)
+{
+	if (!rt)
+		return NULL;
+	pthread_mutex_lock(&rt->admin);
+	if (dsa_dev_state(rt->dev) == DSA_STATE_ENABLED)
+		rt_device_disable_locked(rt, false);
+	rt_stop_engines(rt);
+	pthread_mutex_unlock(&rt->admin);
+	for (unsigned int i = 0; i < DSA_MAX_WQS; i++)
+		wq_rt_free(rt->wqs[i]);
+	for (unsigned int i = 0; i < DSA_MAX_GROUPS; i++)
+		group_rt_free(rt->groups[i]);
+	pthread_mutex_destroy(&rt->admin);
+	dsa_dev_free(rt->dev);
+	free(rt);
+	return NULL;
+}
+
+/* counters */
+
+void rt_engine_stats(struct dsa_rt *rt, unsigned int i, uint64_t ret[4], int *ret_group)
+{
+	struct engine_rt *e;
+
+	pthread_mutex_lock(&rt->admin);
+	e = rt->engines[i];
+	memcpy(ret, rt->engine_acc[i], 4 * sizeof(uint64_t));
+	if (e) {
+		uint64_t st[4];
+
+		engine_rt_stats(e, st);
+		for (int k = 0; k < 4; k++)
+			ret[k] += st[k];
+	}
+	*ret_group = dsa_dev_engine(rt->dev, i)->group_id;
+	pthread_mutex_unlock(&rt->admin);
+}
+
+void rt_device_stats(struct dsa_rt *rt, uint64_t *by_opcode, uint64_t *by_status,
+		     uint64_t *ret_faults, uint64_t *ret_swerrors)
+{
+	for (int i = 0; i < 256; i++) {
+		by_opcode[i] = atomic_load_explicit(&rt->by_opcode[i], memory_order_relaxed);
+		by_status[i] = atomic_load_explicit(&rt->by_status[i], memory_order_relaxed);
+	}
+	*ret_faults = atomic_load(&rt->faults);
+	*ret_swerrors = atomic_load(&rt->swerrors);
+}
+
+void rt_trace_start(struct dsa_rt *rt, uint8_t *buf, size_t cap)
+{
+	rt->trace_cap = cap;
+	atomic_store(&rt->trace_len, 0);
+	atomic_store(&rt->trace, buf);
+}
+
+size_t rt_trace_stop(struct dsa_rt *rt)
+{
+	atomic_store(&rt->trace, NULL);
+	return atomic_load(&rt->trace_len);
+}
+
+void rt_trace_dispatch(struct dsa_rt *rt, unsigned int wq)
+{
+	uint8_t *t = atomic_load_explicit(&rt->trace, memory_order_acquire);
+	size_t k;
+
+	if (!t)
+		return;
+	k = atomic_fetch_add(&rt->trace_len, 1);
+	if (k < rt->trace_cap)
+		t[k] = (uint8_t)wq;
+}
+
+void rt_pause(struct dsa_rt *rt, bool paused)
+{
+	for (unsigned int i = 0; i < rt->ngroups; i++)
+		group_rt_pause(rt->groups[i], paused);
+}
+
+unsigned int rt_nwqs(const struct dsa_rt *rt)
+{
+	return rt->nwqs;
+}
+
+unsigned int rt_nengines(const struct dsa_rt *rt)
+{
+	return rt->nengines;
+}
+
+void rt_lock(struct dsa_rt *rt)
+{
+	pthread_mutex_lock(&rt->admin);
+}
+
+void rt_unlock(struct dsa_rt *rt)
+{
+	pthread_mutex_unlock(&rt->admin);
+}

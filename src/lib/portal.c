@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Binding and portals (system.md §4.3, SYS-7): open binds the process and
+ * enforces DWQ exclusivity, a DWQ takes the opener's PASID into WQCFG, and
+ * close drains the opener's work (Drain PASID on an SWQ; drain on a DWQ).
+ * Submission stamps the PASID of the portal's process, never the
+ * descriptor's (ENQCMD), and answers with the instruction's semantics.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib.h"
+
+SVA_EXPORT int sva_bind(struct sva_device *dev, uint32_t *ret_pasid)
+{
+	struct as *as;
+	uint32_t pasid;
+	int r;
+
+	if (!dev || !ret_pasid)
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	as = proc_as();
+	if (!as)
+		return -ENOMEM;
+	r = as_bind(as, PASID_MAX, &pasid);
+	if (r)
+		return r;
+	*ret_pasid = pasid;
+	return 0;
+}
+
+SVA_EXPORT int sva_unbind(struct sva_device *dev)
+{
+	struct as *as;
+	int r;
+
+	if (!dev)
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	as = proc_as();
+	return as ? as_unbind(as) : -ENOMEM;
+}
+
+SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned int flags,
+			       struct sva_portal **ret_portal)
+{
+	struct sva_portal *p;
+	struct dsa_wq_cfg *cfg;
+	int r;
+
+	if (!dev || !ret_portal || (flags & ~SVA_PORTAL_UNLIMITED) || wq >= rt_nwqs(dev->rt))
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->as = proc_as();
+	if (!p->as) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	rt_lock(dev->rt);
+	cfg = dsa_dev_wq(rt_dev(dev->rt), wq);
+	if (cfg->state != DSA_STATE_ENABLED) {
+		r = -ENODEV;
+		goto err_unlock;
+	}
+	/* One client per dedicated WQ (idxd_cdev_open). */
+	if (!cfg->shared && cfg->clients) {
+		r = -EBUSY;
+		goto err_unlock;
+	}
+	r = as_bind(p->as, PASID_MAX, &p->pasid);
+	if (r)
+		goto err_unlock;
+	p->dev = lib_device_ref(dev);
+	p->wq = rt_wq(dev->rt, wq);
+	p->wq_id = wq;
+	p->unlimited = flags & SVA_PORTAL_UNLIMITED;
+	p->dedicated = !cfg->shared;
+	p->pid = getpid();
+	if (p->dedicated) {
+		/* idxd_wq_set_pasid(): the device uses WQCFG.pasid on a DWQ. */
+		cfg->pasid = p->pasid;
+		cfg->pasid_en = true;
+		wq_rt_set_owner(p->wq, p->as, p->pasid);
+	}
+	cfg->clients++;
+	rt_unlock(dev->rt);
+	*ret_portal = p;
+	return 0;
+
+err_unlock:
+	rt_unlock(dev->rt);
+err_free:
+	free(p);
+	return r;
+}
+
+SVA_EXPORT struct sva_portal *sva_portal_close(struct sva_portal *p)
+{
+	struct sva_device *dev;
+	struct dsa_wq_cfg *cfg;
+
+	if (!p)
+		return NULL;
+	dev = p->dev;
+	if (proc_check(p->pid) == 0) {
+		/* Release: drain this client's work before it goes (idxd_cdev_release). */
+		if (p->dedicated)
+			rt_drain(dev->rt, (int)p->wq_id, WQ_ANY_PASID, false);
+		else
+			rt_drain(dev->rt, (int)p->wq_id, p->pasid, false);
+		rt_lock(dev->rt);
+		cfg = dsa_dev_wq(rt_dev(dev->rt), p->wq_id);
+		if (cfg->clients)
+			cfg->clients--;
+		if (p->dedicated) {
+			wq_rt_set_owner(p->wq, NULL, PASID_INVALID);
+			cfg->pasid = 0;
+			cfg->pasid_en = false;
+		}
+		rt_unlock(dev->rt);
+		as_unbind(p->as);
+	}
+	free(p);
+	lib_device_unref(dev);
+	return NULL;
+}
+
+SVA_EXPORT int sva_portal_wq_size(struct sva_portal *p)
+{
+	if (!p)
+		return -EINVAL;
+	return (int)wq_rt_size(p->wq);
+}
+
+static int portal_check(const struct sva_portal *p, const struct dsa_hw_desc *d)
+{
+	if (sva_unlikely(!p || !d))
+		return -EINVAL;
+	return proc_check(p->pid);
+}
+
+SVA_EXPORT int sva_enqcmd(struct sva_portal *p, const struct dsa_hw_desc *d)
+{
+	int r = portal_check(p, d);
+
+	if (sva_unlikely(r))
+		return r;
+	/* ENQCMD: PASID from the process (IA32_PASID), Priv 0 (system.md §5). */
+	if (wq_rt_enqcmd(p->wq, d, p->as, p->pasid, false, p->unlimited) != WQ_ACCEPTED)
+		return 1;
+	group_rt_kick_wq(p->wq);
+	return 0;
+}
+
+SVA_EXPORT int sva_enqcmds(struct sva_portal *p, const struct dsa_hw_desc *d)
+{
+	int r = portal_check(p, d);
+
+	if (sva_unlikely(r))
+		return r;
+	/* ENQCMDS: PASID and Priv from the descriptor; bits 30:20 must be 0. */
+	if (d->rsvd)
+		return -EINVAL;
+	if (wq_rt_enqcmd(p->wq, d, p->as, d->pasid, d->priv, p->unlimited) != WQ_ACCEPTED)
+		return 1;
+	group_rt_kick_wq(p->wq);
+	return 0;
+}
+
+SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
+{
+	int r = portal_check(p, d);
+
+	if (sva_unlikely(r))
+		return r;
+	switch (wq_rt_movdir64b(p->wq, d)) {
+	case WQ_ACCEPTED:
+		group_rt_kick_wq(p->wq);
+		break;
+	case WQ_DROPPED:
+		rt_record_drop(p->dev->rt, p->wq, d, p->pasid);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
