@@ -14,6 +14,7 @@
 #include <isa-l/crc.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,6 +122,20 @@ static inline void bu_measure(struct bu_side *a, struct bu_side *b, int inner, d
 	*ret_a = bu_fig_of(a->out, BU_OUTER);
 	if (b)
 		*ret_b = bu_fig_of(b->out, BU_OUTER);
+}
+
+/* "4K", "1M", "-" for 0. */
+static inline const char *bu_size_str(uint32_t n, char *buf, size_t len)
+{
+	if (n == 0)
+		snprintf(buf, len, "-");
+	else if (n % (1u << 20) == 0)
+		snprintf(buf, len, "%uM", n >> 20);
+	else if (n % 1024 == 0)
+		snprintf(buf, len, "%uK", n >> 10);
+	else
+		snprintf(buf, len, "%u", n);
+	return buf;
 }
 
 /* T10 DIF, 512-byte blocks, tuple = guard | app tag 0 | ref tag k (big-endian). */

@@ -35,7 +35,7 @@
 #define ENGINE_CPU	1
 #define SWQ		0	/* wq<N>.0: shared, ENQCMD */
 #define DWQ		1	/* wq<N>.1: dedicated, MOVDIR64B */
-#define WQ_SIZE		64
+#define WQ_SIZE		64	/* both WQs; the SWQ threshold is 48 */
 #define SWQ_THRESHOLD	48
 #define SPAN		(6u << 20)	/* async walk; all buffers fit the 16 MiB ATC */
 #define MAX_DEPTH	64
@@ -128,7 +128,7 @@ static void device_setup(void)
 		.flags = SVA_CONFIG_UNCONFIGURED,
 		.engine_spin_us = 1000,	/* engines busy-poll between back-to-back ops */
 	};
-	char obj[32], val[16];
+	char obj[32];
 	unsigned int id;
 	int r;
 
@@ -138,19 +138,17 @@ static void device_setup(void)
 		die("sva_device_new", r);
 	id = (unsigned int)strtoul(sva_device_name(dev) + 3, NULL, 10);
 	for (int q = 0; q < 2; q++) {
+		static const char *const attrs[][3] = {
+			{ "mode", "shared", "dedicated" }, { "size", "64", "64" },
+			{ "threshold", "48", NULL },	   { "priority", "10", "10" },
+			{ "block_on_fault", "1", "1" },	   { "group_id", "0", "0" },
+			{ "type", "user", "user" },	   { "name", "bench-swq", "bench-dwq" },
+		};
+
 		snprintf(obj, sizeof(obj), "wq%u.%d", id, q);
-		set_attr(obj, "mode", q == SWQ ? "shared" : "dedicated");
-		snprintf(val, sizeof(val), "%d", WQ_SIZE);
-		set_attr(obj, "size", val);
-		if (q == SWQ) {
-			snprintf(val, sizeof(val), "%d", SWQ_THRESHOLD);
-			set_attr(obj, "threshold", val);
-		}
-		set_attr(obj, "priority", "10");
-		set_attr(obj, "block_on_fault", "1");
-		set_attr(obj, "group_id", "0");
-		set_attr(obj, "type", "user");
-		set_attr(obj, "name", q == SWQ ? "bench-swq" : "bench-dwq");
+		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++)
+			if (attrs[a][1 + q])
+				set_attr(obj, attrs[a][0], attrs[a][1 + q]);
 	}
 	for (int e = 0; e < nengines; e++) {
 		snprintf(obj, sizeof(obj), "engine%u.%d", id, e);
@@ -417,40 +415,26 @@ static void latency(struct job *j, long iters, struct row *r)
 
 /* output */
 
-static const char *size_str(uint32_t n, char *buf, size_t len)
-{
-	if (n == 0)
-		snprintf(buf, len, "-");
-	else if (n % (1u << 20) == 0)
-		snprintf(buf, len, "%uM", n >> 20);
-	else if (n % 1024 == 0)
-		snprintf(buf, len, "%uK", n >> 10);
-	else
-		snprintf(buf, len, "%u", n);
-	return buf;
-}
-
+/* The figure a target is about, and whether it is met. */
 static bool row_met(const struct row *r, double *ret_val)
 {
-	double ratio = r->base_ns.med > 0 ? r->base_ns.med / r->ns.med : 0;
-
 	switch (r->target) {
 	case T_RATIO_GE:
-		*ret_val = ratio;
-		return ratio >= r->target_val;
+		*ret_val = r->base_ns.med / r->ns.med;
+		break;
 	case T_P50_LE:
 		*ret_val = r->p50.med;
-		return r->p50.med <= r->target_val;
+		break;
 	case T_RATE_GE:
 		*ret_val = 1e9 / r->ns.med;
-		return *ret_val >= r->target_val;
-	case T_NS_LE:
-		*ret_val = r->ns.med;
-		return r->ns.med <= r->target_val;
+		break;
 	default:
-		*ret_val = 0;
-		return false;
+		*ret_val = r->ns.med;
+		break;
 	}
+	if (r->target == T_RATIO_GE || r->target == T_RATE_GE)
+		return *ret_val >= r->target_val;
+	return *ret_val <= r->target_val;
 }
 
 /* The target as text, e.g. "ratio >= 0.9". */
@@ -465,7 +449,7 @@ static void emit(struct row *r)
 {
 	double ops = 1e9 / r->ns.med, gbs = r->bytes / r->ns.med, val = 0;
 	bool has_base = r->base_ns.med > 0, met = row_met(r, &val);
-	char sz[16], tgt[48] = "";
+	char sz[16], tgt[48] = "", var[32], op[32];
 
 	if (r->target != T_NONE)
 		target_str(r, tgt, sizeof(tgt));
@@ -497,9 +481,12 @@ static void emit(struct row *r)
 		fflush(stdout);
 		return;
 	}
-	printf("%-13s %-10s %-10s %4s %9.3fM %7.2f [%.2f-%.2f]", r->workload, r->variant, r->op,
-	       size_str(r->bytes, sz, sizeof(sz)), ops / 1e6, gbs, r->bytes / r->ns.hi,
-	       r->bytes / r->ns.lo);
+	snprintf(var, sizeof(var), r->threads ? "%s x%u" : "%s", r->variant, r->threads);
+	snprintf(op, sizeof(op), r->batch > 1 ? "%s x%u" : "%s", r->op, r->batch);
+	printf("%-13s %-10s %-12s %4s %8.3f M/s [%.3f-%.3f]", r->workload, var, op,
+	       bu_size_str(r->bytes, sz, sizeof(sz)), ops / 1e6, 1e3 / r->ns.hi, 1e3 / r->ns.lo);
+	if (r->bytes)
+		printf(" %7.2f GB/s [%.2f-%.2f]", gbs, r->bytes / r->ns.hi, r->bytes / r->ns.lo);
 	if (r->p50.med > 0)
 		printf("  p50 %.0f [%.0f-%.0f] p99 %.0f ns", r->p50.med, r->p50.lo, r->p50.hi,
 		       r->p99);
@@ -541,9 +528,8 @@ static void verify(enum op op, int q, uint32_t n)
 		ok = (uint32_t)cr->crc_val == ~crc32_iscsi(b.src, (int)n, ~0u);
 		break;
 	case OP_FILL:
-		memset(b.tmp, 0x5a, n < (128u << 10) ? n : (128u << 10));
-		for (uint32_t off = 0; off < n && ok; off += 128u << 10)
-			ok = !memcmp(b.dst + off, b.tmp, n - off < (128u << 10) ? n - off : 128u << 10);
+		for (uint32_t i = 0; i < n; i++)
+			ok &= b.dst[i] == 0x5a;
 		break;
 	case OP_COMPARE:
 		ok = cr->result == 0;

@@ -121,8 +121,13 @@ __attribute__((no_sanitize_address)) static int probe_fn(void *arg)
 
 	if (p->access & DMA_READ)
 		(void)__atomic_load_n((uint8_t *)(uintptr_t)p->addr, __ATOMIC_RELAXED);
+	/*
+	 * An explicit locked "or 0": compilers may fold an atomic or of zero
+	 * into a plain load (clang does), which would never fault on a
+	 * read-only page.
+	 */
 	if (p->access & DMA_WRITE)
-		__atomic_fetch_or((uint8_t *)(uintptr_t)p->addr, 0, __ATOMIC_RELAXED);
+		__asm__ volatile("lock orb $0, %0" : "+m"(*(uint8_t *)(uintptr_t)p->addr) : : "memory");
 	return 0;
 }
 

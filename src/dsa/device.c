@@ -45,11 +45,6 @@ static void bar_put64(struct dsa_dev *dev, uint32_t off, uint64_t v)
 	dev->bar[off / 8] = v;
 }
 
-static uint64_t bar_get64(const struct dsa_dev *dev, uint32_t off)
-{
-	return dev->bar[off / 8];
-}
-
 /* dsa-device.md §1: SPR-like defaults. */
 static const struct dsa_dev_params params_default = {
 	.version = DEVICE_VERSION_1,
@@ -415,23 +410,25 @@ static uint8_t hw_enable_device(struct dsa_dev *dev)
 	unsigned int i, g, nwq, sum = 0, rsv = 0;
 
 	if (dev->state != DSA_STATE_DISABLED)
-		return device_fail(dev, IDXD_CMDSTS_ERR_DEV_ENABLED, "dsa%u: already enabled", p->id);
+		return device_fail(dev, IDXD_CMDSTS_ERR_DEV_ENABLED, "dsa%u: already enabled",
+				   p->id);
 	for (i = 0; i < p->max_wqs; i++)
 		sum += dev->wq[i].size;
 	if (sum > p->max_wq_size)
-		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE_ERANGE, "dsa%u: WQ sizes add up to %u,"
-			       " above max_work_queues_size %u", p->id, sum, p->max_wq_size);
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE_ERANGE, "dsa%u: WQ sizes add up"
+				   " to %u, above max_work_queues_size %u", p->id, sum,
+				   p->max_wq_size);
 	for (g = 0; g < p->max_groups; g++) {
 		for (i = 0, nwq = 0; i < p->max_wqs; i++)
 			nwq += dev->wq[i].group_id == (int)g && dev->wq[i].size;
 		if (nwq && !group_engines(dev, g))
-			return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG, "dsa%u: group%u.%u has %u"
-				       " WQ(s) but no engine", p->id, p->id, g, nwq);
+			return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG, "dsa%u: group%u.%u"
+					   " has %u WQ(s) but no engine", p->id, p->id, g, nwq);
 		rsv += dev->group[g].read_buffers_reserved;
 	}
 	if (rsv > p->max_read_buffers)
-		return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG2, "dsa%u: read_buffers_reserved add"
-			       " up to %u, above %u", p->id, rsv, p->max_read_buffers);
+		return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG2, "dsa%u: read_buffers_reserved"
+				   " add up to %u, above %u", p->id, rsv, p->max_read_buffers);
 	for (g = 0; g < p->max_groups; g++) {
 		const struct dsa_group_cfg *c = &dev->group[g];
 		unsigned int neng = group_engines(dev, g);
@@ -439,11 +436,12 @@ static uint8_t hw_enable_device(struct dsa_dev *dev)
 
 		if (neng && (c->read_buffers_allowed < 4 * neng || c->read_buffers_allowed > hi))
 			return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG3, "dsa%u: group%u.%u"
-				       " read_buffers_allowed %u not in %u..%u (%u engines)", p->id,
-				       p->id, g, c->read_buffers_allowed, 4 * neng, hi, neng);
+					   " read_buffers_allowed %u not in %u..%u (%u engines)",
+					   p->id, p->id, g, c->read_buffers_allowed, 4 * neng, hi,
+					   neng);
 		if (c->use_read_buffer_limit && !dev->rdbuf_limit)
-			return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG4, "dsa%u: group%u.%u uses"
-				       " read_buffer_limit, which is 0", p->id, p->id, g);
+			return device_fail(dev, IDXD_CMDSTS_ERR_GRP_CONFIG4, "dsa%u: group%u.%u"
+					   " uses read_buffer_limit, which is 0", p->id, p->id, g);
 	}
 	dev->state = DSA_STATE_ENABLED;
 	return IDXD_CMDSTS_SUCCESS;
@@ -460,31 +458,33 @@ static uint8_t hw_enable_wq(struct dsa_dev *dev, unsigned int wq)
 	struct dsa_wq_cfg *c = &dev->wq[wq];
 
 	if (dev->state != DSA_STATE_ENABLED)
-		return device_fail(dev, IDXD_CMDSTS_ERR_DEV_NOTEN, "wq%u.%u: device not enabled",
-			       p->id, wq);
+		return device_fail(dev, IDXD_CMDSTS_ERR_DEV_NOTEN, "wq%u.%u: device not"
+				   " enabled", p->id, wq);
 	if (c->state == DSA_STATE_ENABLED)
-		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_ENABLED, "wq%u.%u: already enabled", p->id,
-			       wq);
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_ENABLED, "wq%u.%u: already enabled",
+				   p->id, wq);
 	if (!c->size || (c->shared && c->threshold > c->size))
-		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE, "wq%u.%u: size %u, threshold %u: needs"
-			       " size > 0 and threshold <= size", p->id, wq, c->size, c->threshold);
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE, "wq%u.%u: size %u, threshold %u:"
+				   " needs size > 0 and threshold <= size", p->id, wq, c->size,
+				   c->threshold);
 	if (!c->priority)
-		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_PRIOR, "wq%u.%u: priority must be 1..%u,"
-			       " got 0", p->id, wq, DSA_MAX_PRIORITY);
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_PRIOR, "wq%u.%u: priority must be"
+				   " 1..%u, got 0", p->id, wq, DSA_MAX_PRIORITY);
 	if (c->bof && !gencap.block_on_fault)
 		return device_fail(dev, IDXD_CMDSTS_ERR_BOF_EN, "wq%u.%u: block_on_fault set but"
-			       " GENCAP.bof is 0", p->id, wq);
+				   " GENCAP.bof is 0", p->id, wq);
 	if (c->shared && !p->pasid_enabled)
-		return device_fail(dev, IDXD_CMDSTS_ERR_PASID_EN, "wq%u.%u: shared WQ without PASID",
-			       p->id, wq);
+		return device_fail(dev, IDXD_CMDSTS_ERR_PASID_EN, "wq%u.%u: shared WQ without"
+				   " PASID", p->id, wq);
 	if (ceil_log2(c->max_batch) > gencap.max_batch_shift)
-		return device_fail(dev, IDXD_CMDSTS_ERR_MAX_BATCH_SIZE, "wq%u.%u: max_batch_size %u"
-			       " above device maximum %u", p->id, wq, c->max_batch,
-			       dev_max_batch(dev));
+		return device_fail(dev, IDXD_CMDSTS_ERR_MAX_BATCH_SIZE, "wq%u.%u: max_batch_size"
+				   " %u above device maximum %u", p->id, wq, c->max_batch,
+				   dev_max_batch(dev));
 	if (ceil_log2(c->max_xfer) > gencap.max_xfer_shift)
-		return device_fail(dev, IDXD_CMDSTS_ERR_MAX_XFER_SIZE, "wq%u.%u: max_transfer_size %llu"
-			       " above device maximum %llu", p->id, wq,
-			       (unsigned long long)c->max_xfer, (unsigned long long)dev_max_xfer(dev));
+		return device_fail(dev, IDXD_CMDSTS_ERR_MAX_XFER_SIZE, "wq%u.%u:"
+				   " max_transfer_size %llu above device maximum %llu", p->id, wq,
+				   (unsigned long long)c->max_xfer,
+				   (unsigned long long)dev_max_xfer(dev));
 	c->pasid_en = p->pasid_enabled;
 	c->state = DSA_STATE_ENABLED;
 	return IDXD_CMDSTS_SUCCESS;
@@ -591,12 +591,6 @@ static int free_minor(const struct dsa_dev *dev)
 	return minor;
 }
 
-static const char *const wq_type_name[] = {
-	[DSA_WQT_NONE] = "none",
-	[DSA_WQT_KERNEL] = "kernel",
-	[DSA_WQT_USER] = "user",
-};
-
 /*
  * The driver's side of binding wqN.M to the user driver: idxd_user_drv_probe
  * then drv_enable_wq, in the kernel's order and with its errnos. Two choices
@@ -608,10 +602,11 @@ static const char *const wq_type_name[] = {
 static int drv_check_wq(struct dsa_dev *dev, unsigned int wq)
 {
 	const struct dsa_dev_params *p = &dev->params;
-	const struct dsa_wq_cfg *c = &dev->wq[wq];
+	const struct dsa_wq_cfg *c;
 
 	if (wq >= p->max_wqs)
 		return bad_wq(dev, wq);
+	c = &dev->wq[wq];
 	if (dev->state != DSA_STATE_ENABLED)
 		return fail_cmd(dev, -ENXIO, IDXD_SCMD_DEV_NOT_ENABLED, "wq%u.%u: dsa%u is not"
 				" enabled", p->id, wq, p->id);
@@ -624,7 +619,8 @@ static int drv_check_wq(struct dsa_dev *dev, unsigned int wq)
 				" be \"user\", got \"%s\"", p->id, wq, c->driver_name);
 	if (!p->driver_name_attr && c->type != DSA_WQT_USER)
 		return fail_cmd(dev, -ENODEV, IDXD_SCMD_WQ_NO_DRV_NAME, "wq%u.%u: type must be"
-				" user, got %s", p->id, wq, wq_type_name[c->type]);
+				" user, got %s", p->id, wq,
+				c->type == DSA_WQT_KERNEL ? "kernel" : "none");
 	if (!p->pasid_enabled)
 		return fail_cmd(dev, -EOPNOTSUPP, IDXD_SCMD_WQ_USER_NO_IOMMU, "wq%u.%u: user WQ"
 				" needs pasid_enabled=1, got 0", p->id, wq);
@@ -769,22 +765,18 @@ void dsa_dev_swerror_record(struct dsa_dev *dev, const struct dsa_swerr *e, unsi
 		/* one slot: the first error stays, later ones only set overflow */
 		r.overflow = 1;
 	} else {
-		memset(&r, 0, sizeof(r));
-		r.valid = 1;
-		/* 0x51, 0x52 and 0x54 are device events, not descriptors */
-		r.desc_valid = e->error != DSA_SWERR_PCI_CONFIG && e->error != DSA_SWERR_CMD_ACTIVE &&
-			       e->error != DSA_SWERR_EVL;
-		r.wq_idx_valid = wq != DSA_SWERR_NO_WQ && wq < dev->params.max_wqs;
-		r.wq_idx = r.wq_idx_valid ? wq : 0;
-		r.batch = e->batch;
-		r.fault_rw = e->fault_rw;
-		r.priv = e->priv;
-		r.error = e->error;
-		r.operation = e->opcode;
-		r.pasid = e->pasid & 0xfffff;
-		r.batch_idx = e->batch_idx;
-		r.invalid_flags = e->invalid_flags;
-		r.fault_addr = e->fault_addr;
+		bool wq_valid = wq != DSA_SWERR_NO_WQ && wq < dev->params.max_wqs;
+
+		r = (union sw_err_reg){
+			.valid = 1, .batch = e->batch, .fault_rw = e->fault_rw, .priv = e->priv,
+			/* 0x51, 0x52 and 0x54 are device events, not descriptors */
+			.desc_valid = e->error != DSA_SWERR_PCI_CONFIG &&
+				      e->error != DSA_SWERR_CMD_ACTIVE && e->error != DSA_SWERR_EVL,
+			.wq_idx_valid = wq_valid, .wq_idx = wq_valid ? wq & 0xff : 0,
+			.error = e->error, .operation = e->opcode, .pasid = e->pasid & 0xfffff,
+			.batch_idx = e->batch_idx, .invalid_flags = e->invalid_flags,
+			.fault_addr = e->fault_addr,
+		};
 	}
 	memcpy(bar_at(dev, IDXD_SWERR_OFFSET), r.bits, sizeof(r.bits));
 	dev->bar[IDXD_INTCAUSE_OFFSET / 8] |= IDXD_INTC_ERR;
@@ -817,7 +809,7 @@ int dsa_dev_reg_read(const struct dsa_dev *dev, uint32_t offset, uint64_t *ret_v
 	dev_lock(dev);
 	if (offset >= wqcfg && (offset - wqcfg) / WQCFG_SIZE < dev->params.max_wqs)
 		sync_wqcfg(d, (offset - wqcfg) / WQCFG_SIZE);
-	*ret_val = bar_get64(dev, offset);
+	*ret_val = dev->bar[offset / 8];
 	dev_unlock(dev);
 	return 0;
 }

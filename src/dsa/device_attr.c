@@ -115,56 +115,37 @@ static bool attr_visible(const struct dsa_dev *dev, const struct attr_def *a)
 	return a->key != K_WQ_DRIVER_NAME || dev->params.driver_name_attr;
 }
 
-/* "<prefix><dev>" or "<prefix><dev>.<n>": plain decimal, no leading zeros. */
-static const char *parse_uint(const char *s, unsigned int *ret)
-{
-	unsigned long v = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' && p[1] <= '9'))
-		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > UINT_MAX)
-			return NULL;
-	}
-	*ret = (unsigned int)v;
-	return p;
-}
-
+/*
+ * "dsaN", "wqN.M", "groupN.M" or "engineN.M" for this device's N and an M in
+ * range. Comparing with the name printed back rejects every non-canonical
+ * spelling (leading zeros, signs, spaces) that sscanf would let through.
+ */
 static int parse_obj(const struct dsa_dev *dev, const char *obj, enum attr_obj *ret_type,
 		     unsigned int *ret_id)
 {
-	static const struct {
-		const char *prefix;
-		enum attr_obj type;
-	} kinds[] = {
-		{ "dsa", OBJ_DEV }, { "wq", OBJ_WQ }, { "group", OBJ_GROUP }, { "engine", OBJ_ENGINE },
+	static const char *const prefix[] = {
+		[OBJ_DEV] = "dsa", [OBJ_WQ] = "wq", [OBJ_GROUP] = "group", [OBJ_ENGINE] = "engine",
 	};
 	const struct dsa_dev_params *p = &dev->params;
-	unsigned int i, devid, id = 0, max;
-	const char *s;
+	const unsigned int max[] = {
+		[OBJ_DEV] = 1, [OBJ_WQ] = p->max_wqs, [OBJ_GROUP] = p->max_groups,
+		[OBJ_ENGINE] = p->max_engines,
+	};
+	unsigned int t, id = 0;
+	char canon[48];
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t n = strlen(kinds[i].prefix);
-
-		if (strncmp(obj, kinds[i].prefix, n))
+	for (t = OBJ_DEV; t <= OBJ_ENGINE; t++) {
+		if (strncmp(obj, prefix[t], strlen(prefix[t])))
 			continue;
-		s = parse_uint(obj + n, &devid);
-		if (!s || devid != p->id)
+		if (t == OBJ_DEV)
+			snprintf(canon, sizeof(canon), "dsa%u", p->id);
+		else if (sscanf(obj + strlen(prefix[t]), "%*u.%u", &id) == 1)
+			snprintf(canon, sizeof(canon), "%s%u.%u", prefix[t], p->id, id);
+		else
 			return -ENOENT;
-		if (kinds[i].type == OBJ_DEV) {
-			if (*s)
-				return -ENOENT;
-		} else if (*s != '.' || !(s = parse_uint(s + 1, &id)) || *s) {
+		if (strcmp(obj, canon) || id >= max[t])
 			return -ENOENT;
-		}
-		max = kinds[i].type == OBJ_WQ ? p->max_wqs :
-		      kinds[i].type == OBJ_GROUP ? p->max_groups :
-		      kinds[i].type == OBJ_ENGINE ? p->max_engines : 1;
-		if (id >= max)
-			return -ENOENT;
-		*ret_type = kinds[i].type;
+		*ret_type = (enum attr_obj)t;
 		*ret_id = id;
 		return 0;
 	}
@@ -199,24 +180,6 @@ static int parse_s64(const char *s, int64_t *ret)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *ret)
-{
-	const char *p = s;
-	char *end;
-	unsigned long long v;
-
-	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-		p++;
-	if (*p == '-')		/* strtoull would negate; kstrtou64 refuses */
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (end == s || *end || errno)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /* kstrtobool: y/Y/t/T/1 or "on" are true, n/N/f/F/0 or "off" false, by the first characters. */
 static int parse_bool(const char *s, bool *ret)
 {
@@ -231,14 +194,19 @@ static int parse_bool(const char *s, bool *ret)
 	return 0;
 }
 
-/* wq_max_{transfer,batch}_size_store: non-zero, rounded up to a power of two. */
+/*
+ * wq_max_{transfer,batch}_size_store: kstrtou64, non-zero, rounded up to a
+ * power of two. Values past INT64_MAX fail to parse instead of failing the
+ * range check: the errno is the same.
+ */
 static int parse_pow2(const char *s, uint64_t *ret)
 {
-	uint64_t v, r = 1;
+	uint64_t r = 1;
+	int64_t v;
 
-	if (parse_u64(s, &v) || !v || v > (1ull << 63))
+	if (parse_s64(s, &v) || v <= 0)
 		return -EINVAL;
-	while (r < v)
+	while (r < (uint64_t)v)
 		r <<= 1;
 	*ret = r;
 	return 0;
@@ -247,12 +215,12 @@ static int parse_pow2(const char *s, uint64_t *ret)
 /* strim(): the kernel trims surrounding whitespace of names after the length check. */
 static void copy_trimmed(char *dst, const char *s)
 {
+	static const char space[] = " \t\n\v\f\r";
 	size_t n;
 
-	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
-		s++;
+	s += strspn(s, space);
 	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r')))
+	while (n && strchr(space, s[n - 1]))
 		n--;
 	memcpy(dst, s, n);
 	dst[n] = '\0';
@@ -292,12 +260,7 @@ static int emit_words(struct out *o, const uint64_t w[4])
 		    (unsigned long long)w[1], (unsigned long long)w[2], (unsigned long long)w[3]);
 }
 
-static const char *state_name(enum dsa_state s)
-{
-	return s == DSA_STATE_ENABLED ? "enabled" : s == DSA_STATE_HALTED ? "halted" : "disabled";
-}
-
-static int dev_show(struct dsa_dev *dev, enum attr_key key, struct out *o)
+static int dev_show(struct dsa_dev *dev, unsigned int id, enum attr_key key, struct out *o)
 {
 	const struct dsa_dev_params *p = &dev->params;
 	unsigned int i, clients = 0;
@@ -334,7 +297,8 @@ static int dev_show(struct dsa_dev *dev, enum attr_key key, struct out *o)
 	case K_VERSION:
 		return emit(o, "%#x", p->version);
 	case K_STATE:
-		return emit(o, "%s", state_name(dev->state));
+		return emit(o, "%s", dev->state == DSA_STATE_ENABLED ? "enabled" :
+				     dev->state == DSA_STATE_HALTED ? "halted" : "disabled");
 	case K_CLIENTS:
 		for (i = 0; i < p->max_wqs; i++)
 			clients += dev->wq[i].clients;
@@ -430,6 +394,17 @@ static int group_show(struct dsa_dev *dev, unsigned int g, enum attr_key key, st
 	}
 }
 
+static int engine_show(struct dsa_dev *dev, unsigned int e, enum attr_key key, struct out *o)
+{
+	return emit(o, "%d", dev->engine[e].group_id);
+}
+
+static int (*const show[])(struct dsa_dev *dev, unsigned int id, enum attr_key key,
+			   struct out *o) = {
+	[OBJ_DEV] = dev_show, [OBJ_WQ] = wq_show, [OBJ_GROUP] = group_show,
+	[OBJ_ENGINE] = engine_show,
+};
+
 int dsa_dev_attr_get(struct dsa_dev *dev, const char *obj, const char *attr, char *buf,
 		     size_t len)
 {
@@ -447,21 +422,7 @@ int dsa_dev_attr_get(struct dsa_dev *dev, const char *obj, const char *attr, cha
 		return -ENOSPC;
 	buf[0] = '\0';
 	pthread_mutex_lock(&dev->lock);
-	switch (type) {
-	case OBJ_DEV:
-		rc = dev_show(dev, a->key, &o);
-		break;
-	case OBJ_WQ:
-		rc = wq_show(dev, id, a->key, &o);
-		break;
-	case OBJ_GROUP:
-		rc = group_show(dev, id, a->key, &o);
-		break;
-	default:
-		emit(&o, "%d", dev->engine[id].group_id);
-		rc = 0;
-		break;
-	}
+	rc = show[type](dev, id, a->key, &o);
 	pthread_mutex_unlock(&dev->lock);
 	if (rc)
 		return rc;
@@ -472,7 +433,7 @@ int dsa_dev_attr_get(struct dsa_dev *dev, const char *obj, const char *attr, cha
 
 /* stores, in the check order of the kernel's *_store() functions */
 
-static int dev_store(struct dsa_dev *dev, enum attr_key key, const char *s)
+static int dev_store(struct dsa_dev *dev, unsigned int id, enum attr_key key, const char *s)
 {
 	const struct dsa_dev_params *p = &dev->params;
 	int64_t v;
@@ -487,8 +448,8 @@ static int dev_store(struct dsa_dev *dev, enum attr_key key, const char *s)
 		if (dev->state == DSA_STATE_ENABLED || !p->configurable)
 			return -EPERM;
 		if (v < 0 || v > p->max_read_buffers)
-			return device_fail(dev, -EINVAL, "dsa%u/read_buffer_limit: %lld not in 0..%u",
-					   p->id, (long long)v, p->max_read_buffers);
+			return device_fail(dev, -EINVAL, "%lld not in 0..%u", (long long)v,
+					   p->max_read_buffers);
 		dev->rdbuf_limit = (uint16_t)v;
 		return 0;
 	default:
@@ -527,7 +488,7 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 	bool enabled = c->state != DSA_STATE_DISABLED, b;
 	enum dsa_wq_type t;
 	uint64_t u;
-	int64_t v;
+	int64_t v, v2;
 
 	switch (key) {
 	case K_WQ_GROUP_ID:
@@ -536,8 +497,8 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		if (!p->configurable || enabled)
 			return -EPERM;
 		if (v < -1 || v >= p->max_groups)
-			return device_fail(dev, -EINVAL, "wq%u.%u/group_id: %lld not in -1..%u",
-					   p->id, i, (long long)v, p->max_groups - 1);
+			return device_fail(dev, -EINVAL, "%lld not in -1..%u", (long long)v,
+					   p->max_groups - 1);
 		c->group_id = (int)v;
 		return 0;
 	case K_WQ_SIZE:
@@ -546,10 +507,11 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		/* size is part of the device's WQ space: only the device state matters */
 		if (!p->configurable || dev->state == DSA_STATE_ENABLED)
 			return -EPERM;
-		if (v > p->max_wq_size || v + wq_size_sum(dev) - c->size > p->max_wq_size)
-			return device_fail(dev, -EINVAL, "wq%u.%u/size: %lld would make the WQ sizes"
-					   " add up to %lld, above max_work_queues_size %u", p->id,
-					   i, (long long)v, (long long)(v + wq_size_sum(dev) - c->size),
+		/* the sum of all sizes (kernel total_claimed_wq_size), overflow-free */
+		v2 = v > p->max_wq_size ? v : v + wq_size_sum(dev) - c->size;
+		if (v2 > p->max_wq_size)
+			return device_fail(dev, -EINVAL, "WQ sizes would add up to %lld, above"
+					   " max_work_queues_size %u", (long long)v2,
 					   p->max_wq_size);
 		c->size = (uint16_t)v;
 		return 0;
@@ -559,8 +521,8 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		if (!p->configurable || enabled)
 			return -EPERM;
 		if (v > DSA_MAX_PRIORITY)
-			return device_fail(dev, -EINVAL, "wq%u.%u/priority: %lld not in 0..%u", p->id,
-					   i, (long long)v, DSA_MAX_PRIORITY);
+			return device_fail(dev, -EINVAL, "%lld not in 0..%u", (long long)v,
+					   DSA_MAX_PRIORITY);
 		c->priority = (uint8_t)v;
 		return 0;
 	case K_WQ_BOF:
@@ -583,16 +545,15 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		} else if (!strcmp(s, "shared")) {
 			c->shared = true;
 		} else {
-			return device_fail(dev, -EINVAL, "wq%u.%u/mode: \"%s\" is neither shared nor"
-					   " dedicated", p->id, i, s);
+			return device_fail(dev, -EINVAL, "\"%s\" is neither shared nor dedicated",
+					   s);
 		}
 		return 0;
 	case K_WQ_TYPE:
 		if (enabled)
 			return -EPERM;
 		if (parse_type(s, &t))
-			return device_fail(dev, -EINVAL, "wq%u.%u/type: \"%s\" is not none, kernel"
-					   " or user", p->id, i, s);
+			return device_fail(dev, -EINVAL, "\"%s\" is not none, kernel or user", s);
 		if (t != c->type)
 			c->name[0] = '\0';	/* wq_type_store: a new type clears the name */
 		c->type = t;
@@ -602,8 +563,7 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		if (enabled)
 			return -EPERM;
 		if (!*s || strlen(s) > DSA_NAME_SIZE)
-			return device_fail(dev, -EINVAL, "wq%u.%u/%s: length %zu not in 1..%u", p->id,
-					   i, key == K_WQ_NAME ? "name" : "driver_name", strlen(s),
+			return device_fail(dev, -EINVAL, "length %zu not in 1..%u", strlen(s),
 					   DSA_NAME_SIZE);
 		if (key == K_WQ_NAME && c->type == DSA_WQT_KERNEL && p->pasid_enabled)
 			return -EOPNOTSUPP;
@@ -613,14 +573,14 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		if (parse_s64(s, &v) || v < 0 || v > UINT_MAX)
 			return -EINVAL;
 		if (v > c->size || v == 0)
-			return device_fail(dev, -EINVAL, "wq%u.%u/threshold: %lld not in 1..%u", p->id,
-					   i, (long long)v, c->size);
+			return device_fail(dev, -EINVAL, "%lld not in 1..%u (size)", (long long)v,
+					   c->size);
 		if (!p->configurable)
 			return -EPERM;
 		if (enabled)
 			return -ENXIO;	/* wq_threshold_store */
 		if (!c->shared)
-			return device_fail(dev, -EINVAL, "wq%u.%u/threshold: dedicated WQ", p->id, i);
+			return device_fail(dev, -EINVAL, "the WQ is dedicated");
 		c->threshold = (uint16_t)v;
 		return 0;
 	case K_WQ_MAX_BATCH:
@@ -630,12 +590,12 @@ static int wq_store(struct dsa_dev *dev, unsigned int i, enum attr_key key, cons
 		if (parse_pow2(s, &u))
 			return -EINVAL;
 		if (key == K_WQ_MAX_BATCH && u > 1ull << GENCAP_MAX_BATCH_SHIFT(p->gencap))
-			return device_fail(dev, -EINVAL, "wq%u.%u/max_batch_size: %llu above device"
-					   " maximum %u", p->id, i, (unsigned long long)u,
+			return device_fail(dev, -EINVAL, "%llu above the device's %u",
+					   (unsigned long long)u,
 					   1u << GENCAP_MAX_BATCH_SHIFT(p->gencap));
 		if (key == K_WQ_MAX_XFER && u > 1ull << GENCAP_MAX_XFER_SHIFT(p->gencap))
-			return device_fail(dev, -EINVAL, "wq%u.%u/max_transfer_size: %llu above"
-					   " device maximum %llu", p->id, i, (unsigned long long)u,
+			return device_fail(dev, -EINVAL, "%llu above the device's %llu",
+					   (unsigned long long)u,
 					   1ull << GENCAP_MAX_XFER_SHIFT(p->gencap));
 		if (key == K_WQ_MAX_BATCH)
 			c->max_batch = (uint32_t)u;
@@ -685,23 +645,20 @@ static int group_store(struct dsa_dev *dev, unsigned int g, enum attr_key key, c
 	switch (key) {
 	case K_GRP_RSV:
 		if (v > p->max_read_buffers || v > free_rdbufs + c->read_buffers_reserved)
-			return device_fail(dev, -EINVAL, "group%u.%u/read_buffers_reserved: %lld"
-					   " above the %u available", p->id, g, (long long)v,
-					   free_rdbufs + c->read_buffers_reserved);
+			return device_fail(dev, -EINVAL, "%lld above the %u available",
+					   (long long)v, free_rdbufs + c->read_buffers_reserved);
 		c->read_buffers_reserved = (uint16_t)v;
 		return 0;
 	case K_GRP_ALLOWED:
 		if (v < 4 * engines || v > c->read_buffers_reserved + free_rdbufs)
-			return device_fail(dev, -EINVAL, "group%u.%u/read_buffers_allowed: %lld not"
-					   " in %u..%u (4 x %u engines .. reserved + free)", p->id,
-					   g, (long long)v, 4 * engines,
+			return device_fail(dev, -EINVAL, "%lld not in %u..%u (4 x %u engines .."
+					   " reserved + free)", (long long)v, 4 * engines,
 					   c->read_buffers_reserved + free_rdbufs, engines);
 		c->read_buffers_allowed = (uint16_t)v;
 		return 0;
 	case K_GRP_USE_LIMIT:
 		if (!dev->rdbuf_limit)
-			return device_fail(dev, -EPERM, "group%u.%u/use_read_buffer_limit: dsa%u"
-					   " read_buffer_limit is 0", p->id, g, p->id);
+			return device_fail(dev, -EPERM, "dsa%u read_buffer_limit is 0", p->id);
 		c->use_read_buffer_limit = v != 0;
 		return 0;
 	default:
@@ -711,11 +668,9 @@ static int group_store(struct dsa_dev *dev, unsigned int g, enum attr_key key, c
 		 * "below 0x200"; the kernel's test is version <= DEVICE_VERSION_2.
 		 */
 		if (p->version <= DEVICE_VERSION_2)
-			return device_fail(dev, -EPERM, "group%u.%u/traffic_class: read-only on"
-					   " version %#x", p->id, g, p->version);
+			return device_fail(dev, -EPERM, "read-only on version %#x", p->version);
 		if (v < 0 || v > 7)
-			return device_fail(dev, -EINVAL, "group%u.%u/traffic_class: %lld not in 0..7",
-					   p->id, g, (long long)v);
+			return device_fail(dev, -EINVAL, "%lld not in 0..7", (long long)v);
 		if (key == K_GRP_TC_A)
 			c->traffic_class_a = (uint8_t)v;
 		else
@@ -725,7 +680,7 @@ static int group_store(struct dsa_dev *dev, unsigned int g, enum attr_key key, c
 }
 
 /* engine_group_id_store: the kernel has no state check here; GRPCFG follows at enable. */
-static int engine_store(struct dsa_dev *dev, unsigned int e, const char *s)
+static int engine_store(struct dsa_dev *dev, unsigned int e, enum attr_key key, const char *s)
 {
 	const struct dsa_dev_params *p = &dev->params;
 	int64_t v;
@@ -735,14 +690,21 @@ static int engine_store(struct dsa_dev *dev, unsigned int e, const char *s)
 	if (!p->configurable)
 		return -EPERM;
 	if (v < -1 || v >= p->max_groups)
-		return device_fail(dev, -EINVAL, "engine%u.%u/group_id: %lld not in -1..%u", p->id,
-				   e, (long long)v, p->max_groups - 1);
+		return device_fail(dev, -EINVAL, "%lld not in -1..%u", (long long)v,
+				   p->max_groups - 1);
 	dev->engine[e].group_id = (int)v;
 	return 0;
 }
 
+static int (*const store[])(struct dsa_dev *dev, unsigned int id, enum attr_key key,
+			    const char *s) = {
+	[OBJ_DEV] = dev_store, [OBJ_WQ] = wq_store, [OBJ_GROUP] = group_store,
+	[OBJ_ENGINE] = engine_store,
+};
+
 int dsa_dev_attr_set(struct dsa_dev *dev, const char *obj, const char *attr, const char *val)
 {
+	char why[sizeof(dev->last_error)];
 	const struct attr_def *a;
 	enum attr_obj type;
 	unsigned int id;
@@ -765,22 +727,14 @@ int dsa_dev_attr_set(struct dsa_dev *dev, const char *obj, const char *attr, con
 		return -ENOMEM;
 	pthread_mutex_lock(&dev->lock);
 	dev->last_error[0] = '\0';
-	switch (type) {
-	case OBJ_DEV:
-		rc = dev_store(dev, a->key, s);
-		break;
-	case OBJ_WQ:
-		rc = wq_store(dev, id, a->key, s);
-		break;
-	case OBJ_GROUP:
-		rc = group_store(dev, id, a->key, s);
-		break;
-	default:
-		rc = engine_store(dev, id, s);
-		break;
+	rc = store[type](dev, id, a->key, s);
+	/* name the attribute in the message, and the errno when the rule gave none */
+	if (rc && dev->last_error[0]) {
+		snprintf(why, sizeof(why), "%s", dev->last_error);
+		device_fail(dev, rc, "%s/%s: %s", obj, attr, why);
+	} else if (rc) {
+		device_fail(dev, rc, "%s/%s <- \"%s\": %s", obj, attr, s, strerror(-rc));
 	}
-	if (rc && !dev->last_error[0])
-		device_fail(dev, rc, "%s/%s: cannot store \"%s\": %s", obj, attr, s, strerror(-rc));
 	if (!rc)
 		device_sync_regs(dev);
 	pthread_mutex_unlock(&dev->lock);
@@ -837,37 +791,26 @@ struct code_name {
 };
 
 /* CMDSTS.err (kernel enum idxd_cmdsts_err) and the driver's IDXD_SCMD_* soft errors (§2.2). */
+#define CMDSTS(n)	{ IDXD_CMDSTS_ERR_##n, #n }
+#define SCMD(n)		{ IDXD_SCMD_##n, #n }
 static const struct code_name cmdsts_names[] = {
 	{ IDXD_CMDSTS_SUCCESS, "SUCCESS" }, { IDXD_CMDSTS_INVAL_CMD, "INVAL_CMD" },
 	{ IDXD_CMDSTS_INVAL_WQIDX, "INVAL_WQIDX" }, { IDXD_CMDSTS_HW_ERR, "HW_ERR" },
-	{ IDXD_CMDSTS_ERR_DEV_ENABLED, "DEV_ENABLED" }, { IDXD_CMDSTS_ERR_CONFIG, "CONFIG" },
-	{ IDXD_CMDSTS_ERR_BUSMASTER_EN, "BUSMASTER_EN" },
-	{ IDXD_CMDSTS_ERR_PASID_INVAL, "PASID_INVAL" },
-	{ IDXD_CMDSTS_ERR_WQ_SIZE_ERANGE, "WQ_SIZE_ERANGE" },
-	{ IDXD_CMDSTS_ERR_GRP_CONFIG, "GRP_CONFIG" },
-	{ IDXD_CMDSTS_ERR_GRP_CONFIG2, "GRP_CONFIG2" },
-	{ IDXD_CMDSTS_ERR_GRP_CONFIG3, "GRP_CONFIG3" },
-	{ IDXD_CMDSTS_ERR_GRP_CONFIG4, "GRP_CONFIG4" }, { IDXD_CMDSTS_ERR_DEV_NOTEN, "DEV_NOTEN" },
-	{ IDXD_CMDSTS_ERR_WQ_ENABLED, "WQ_ENABLED" }, { IDXD_CMDSTS_ERR_WQ_SIZE, "WQ_SIZE" },
-	{ IDXD_CMDSTS_ERR_WQ_PRIOR, "WQ_PRIOR" }, { IDXD_CMDSTS_ERR_WQ_MODE, "WQ_MODE" },
-	{ IDXD_CMDSTS_ERR_BOF_EN, "BOF_EN" }, { IDXD_CMDSTS_ERR_PASID_EN, "PASID_EN" },
-	{ IDXD_CMDSTS_ERR_MAX_BATCH_SIZE, "MAX_BATCH_SIZE" },
-	{ IDXD_CMDSTS_ERR_MAX_XFER_SIZE, "MAX_XFER_SIZE" },
-	{ IDXD_CMDSTS_ERR_DIS_DEV_EN, "DIS_DEV_EN" }, { IDXD_CMDSTS_ERR_DEV_NOT_EN, "DEV_NOT_EN" },
-	{ IDXD_CMDSTS_ERR_INVAL_INT_IDX, "INVAL_INT_IDX" },
-	{ IDXD_CMDSTS_ERR_NO_HANDLE, "NO_HANDLE" }, { IDXD_SCMD_DEV_ENABLED, "DEV_ENABLED" },
-	{ IDXD_SCMD_DEV_NOT_ENABLED, "DEV_NOT_ENABLED" }, { IDXD_SCMD_WQ_ENABLED, "WQ_ENABLED" },
-	{ IDXD_SCMD_DEV_DMA_ERR, "DEV_DMA_ERR" }, { IDXD_SCMD_WQ_NO_GRP, "WQ_NO_GRP" },
-	{ IDXD_SCMD_WQ_NO_NAME, "WQ_NO_NAME" }, { IDXD_SCMD_WQ_NO_SVM, "WQ_NO_SVM" },
-	{ IDXD_SCMD_WQ_NO_THRESH, "WQ_NO_THRESH" }, { IDXD_SCMD_WQ_PORTAL_ERR, "WQ_PORTAL_ERR" },
-	{ IDXD_SCMD_WQ_RES_ALLOC_ERR, "WQ_RES_ALLOC_ERR" }, { IDXD_SCMD_PERCPU_ERR, "PERCPU_ERR" },
-	{ IDXD_SCMD_DMA_CHAN_ERR, "DMA_CHAN_ERR" }, { IDXD_SCMD_CDEV_ERR, "CDEV_ERR" },
-	{ IDXD_SCMD_WQ_NO_SWQ_SUPPORT, "WQ_NO_SWQ_SUPPORT" },
-	{ IDXD_SCMD_WQ_NONE_CONFIGURED, "WQ_NONE_CONFIGURED" },
-	{ IDXD_SCMD_WQ_NO_SIZE, "WQ_NO_SIZE" }, { IDXD_SCMD_WQ_NO_PRIV, "WQ_NO_PRIV" },
-	{ IDXD_SCMD_WQ_IRQ_ERR, "WQ_IRQ_ERR" }, { IDXD_SCMD_WQ_USER_NO_IOMMU, "WQ_USER_NO_IOMMU" },
-	{ IDXD_SCMD_DEV_EVL_ERR, "DEV_EVL_ERR" }, { IDXD_SCMD_WQ_NO_DRV_NAME, "WQ_NO_DRV_NAME" },
+	CMDSTS(DEV_ENABLED), CMDSTS(CONFIG), CMDSTS(BUSMASTER_EN), CMDSTS(PASID_INVAL),
+	CMDSTS(WQ_SIZE_ERANGE), CMDSTS(GRP_CONFIG), CMDSTS(GRP_CONFIG2), CMDSTS(GRP_CONFIG3),
+	CMDSTS(GRP_CONFIG4), CMDSTS(DEV_NOTEN), CMDSTS(WQ_ENABLED), CMDSTS(WQ_SIZE),
+	CMDSTS(WQ_PRIOR), CMDSTS(WQ_MODE), CMDSTS(BOF_EN), CMDSTS(PASID_EN),
+	CMDSTS(MAX_BATCH_SIZE), CMDSTS(MAX_XFER_SIZE), CMDSTS(DIS_DEV_EN), CMDSTS(DEV_NOT_EN),
+	CMDSTS(INVAL_INT_IDX), CMDSTS(NO_HANDLE),
+	SCMD(DEV_ENABLED), SCMD(DEV_NOT_ENABLED), SCMD(WQ_ENABLED), SCMD(DEV_DMA_ERR),
+	SCMD(WQ_NO_GRP), SCMD(WQ_NO_NAME), SCMD(WQ_NO_SVM), SCMD(WQ_NO_THRESH),
+	SCMD(WQ_PORTAL_ERR), SCMD(WQ_RES_ALLOC_ERR), SCMD(PERCPU_ERR), SCMD(DMA_CHAN_ERR),
+	SCMD(CDEV_ERR), SCMD(WQ_NO_SWQ_SUPPORT), SCMD(WQ_NONE_CONFIGURED), SCMD(WQ_NO_SIZE),
+	SCMD(WQ_NO_PRIV), SCMD(WQ_IRQ_ERR), SCMD(WQ_USER_NO_IOMMU), SCMD(DEV_EVL_ERR),
+	SCMD(WQ_NO_DRV_NAME),
 };
+#undef CMDSTS
+#undef SCMD
 
 const char *dsa_cmdsts_name(uint32_t code)
 {

@@ -84,6 +84,7 @@ struct dsa_exec {
 	bool in_batch;
 	uint16_t batch_idx;
 	uint64_t bytes;				/* payload processed, statistics only */
+	uint8_t status;				/* execution status, set by exec_one */
 };
 
 /* descriptor execution (exec.c) */
@@ -100,7 +101,11 @@ int dsa_exec_desc(const struct dsa_caps *caps, const struct dsa_wq_attr *wq, str
 /* Prepare x for desc (the private copy) on the given device, WQ and space. */
 void exec_init(struct dsa_exec *x, const struct dsa_caps *caps, const struct dsa_wq_attr *wq,
 	       struct as *as, uint32_t pasid, bool priv, const struct dsa_hw_desc *desc);
-/* Check, execute and complete one prepared descriptor; returns its status. */
+/*
+ * Check, execute and complete one prepared descriptor. Returns the status
+ * the descriptor finally stands with (0x1a if its record was lost, which a
+ * batch counts as a failure); x->status keeps the execution status.
+ */
 uint8_t exec_one(struct dsa_exec *x, struct dsa_result *ret);
 /* Status for a fault recorded in x->dma.fault after done bytes (§9). */
 uint8_t exec_fault_status(struct dsa_exec *x, uint64_t done);
@@ -234,10 +239,12 @@ struct dsa_dev;
 /*
  * Locking: every dsa_dev_* function below takes the device lock and may be
  * called from any thread, except the ones returning pointers into the
- * configuration (dsa_dev_wq/group/engine): those are for the runtime, which
- * reads an object only while the model keeps it frozen (a WQ's config cannot
- * change while the WQ is enabled; group and read-buffer config cannot change
- * while the device is enabled) and never writes through them.
+ * configuration (dsa_dev_wq/group/engine). Those are for the runtime, which
+ * reads an object only while the model keeps it frozen and never writes
+ * through them: a WQ's config is fixed while the WQ is enabled (but for
+ * enqcmds_retries, clients and state), sizes, group and read-buffer settings
+ * while the device is enabled. Engine group_id stays writable then, as in the
+ * kernel: the runtime takes the engine-to-group map at device enable.
  */
 
 /*
@@ -258,7 +265,7 @@ enum dsa_state dsa_dev_state(const struct dsa_dev *dev);
 struct dsa_wq_cfg *dsa_dev_wq(struct dsa_dev *dev, unsigned int wq);
 struct dsa_group_cfg *dsa_dev_group(struct dsa_dev *dev, unsigned int group);
 struct dsa_engine_cfg *dsa_dev_engine(struct dsa_dev *dev, unsigned int engine);
-/* The descriptor-visible attributes of an enabled WQ. */
+/* The descriptor-visible attributes of an enabled WQ (defaults for a bad index). */
 void dsa_dev_wq_attr(struct dsa_dev *dev, unsigned int wq, struct dsa_wq_attr *ret_attr);
 
 /*
@@ -271,7 +278,9 @@ void dsa_dev_wq_attr(struct dsa_dev *dev, unsigned int wq, struct dsa_wq_attr *r
  * -ENXIO for attributes that read as failing (cdev_minor of a disabled WQ),
  * -ENOSPC if len is too small. set validates exactly as the kernel does
  * (dsa-device.md §2.1): -EPERM (enabled, read-only, not configurable),
- * -EINVAL (parse or range), -ENXIO, -EOPNOTSUPP; side effects applied.
+ * -EINVAL (parse or range), -ENXIO, -EOPNOTSUPP; side effects applied;
+ * -ENOMEM. Store failures set the last-error message but not cmd_status
+ * (the kernel's stores do not touch it either).
  */
 int dsa_dev_attr_get(struct dsa_dev *dev, const char *obj, const char *attr, char *buf,
 		     size_t len);

@@ -112,30 +112,35 @@ static bool status_is_success(uint8_t st)
 	return st == DSA_COMP_SUCCESS || st == DSA_COMP_SUCCESS_PRED || st == DSA_COMP_BATCH_FAIL;
 }
 
-/* Route the final status of one descriptor (dsa-device.md §5.1, §8). */
-static void exec_complete(struct dsa_exec *x, uint8_t st, struct dsa_result *ret)
+/*
+ * Route the final status of one descriptor (dsa-device.md §5.1, §8). Returns
+ * the status as the descriptor finally stands: 0x1a when its record could
+ * not be written, which a batch counts as a failed member.
+ */
+static uint8_t exec_complete(struct dsa_exec *x, uint8_t st, struct dsa_result *ret)
 {
 	uint8_t code = st & DSA_COMP_STATUS_MASK;
 
 	if (code == DSA_COMP_CRA_ALIGN || code == DSA_COMP_PRIV_BAD) {
 		exec_swerr(x, ret, st);
-		return;
+		return st;
 	}
 	if (!(x->d.flags & IDXD_OP_FLAG_CRAV)) {
 		if (!status_is_success(code))
 			exec_swerr(x, ret, st);
-		return;
+		return st;
 	}
 	if (!(x->d.flags & IDXD_OP_FLAG_RCR) && status_is_success(code))
-		return;
+		return st;
 	x->cr.status = st;
 	if (dma_write_record(&x->dma, x->d.completion_addr, &x->cr, sizeof(x->cr))) {
-		/* PRS is on, so only an unmapped record address gets here. */
+		/* PRS is on, so only an unmapped or read-only record page gets here. */
 		x->cr.fault_addr = x->dma.fault.addr;
 		exec_swerr(x, ret, DSA_COMP_CRA_XLAT);
-		return;
+		return DSA_COMP_CRA_XLAT;
 	}
 	ret->record_written = true;
+	return st;
 }
 
 struct exec_run {
@@ -172,8 +177,8 @@ uint8_t exec_one(struct dsa_exec *x, struct dsa_result *ret)
 			st = run.st;
 	}
 	ret->bytes += x->bytes;
-	exec_complete(x, st, ret);
-	return st;
+	x->status = st;
+	return exec_complete(x, st, ret);
 }
 
 void exec_init(struct dsa_exec *x, const struct dsa_caps *caps, const struct dsa_wq_attr *wq,
@@ -203,7 +208,9 @@ int dsa_exec_desc(const struct dsa_caps *caps, const struct dsa_wq_attr *wq, str
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
 	exec_init(&x, caps, wq, as, pasid, priv, desc);
-	ret->status = exec_one(&x, ret);
+	exec_one(&x, ret);
+	/* The execution status; a lost record shows up in ret->swerr (0x1a). */
+	ret->status = x.status;
 	ret->descs += 1;
 	return 0;
 }

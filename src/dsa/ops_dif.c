@@ -14,10 +14,11 @@
  *    the seeds before resubmitting the remainder. The mask fields echo the
  *    descriptor.
  *  - App tag mask: a 1 bit excludes that bit from the check, on both sides of
- *    the comparison; a mask of 0xFFFF disables the app tag check. When a tag
- *    is generated (insert, update without pass-through) the masked bits are
- *    written as 0, as Intel DML's reference does (dml_dif.c, and its job-API
- *    test ta_insert_dif.cpp, which expects tag & ~mask).
+ *    the comparison; a mask of 0xFFFF disables the app tag check. A generated
+ *    tag (insert, update without pass-through) is the seed as given: the
+ *    mask only "excludes bits from the check" (dsa-device.md §6.1). Intel
+ *    DML's software reference writes tag & ~mask instead; we follow the spec
+ *    text (docs/DECISIONS.md).
  *  - F detection (source flags bits 3:0): an all-F tuple with All F Detect
  *    (bit 1) set is an error (dif_status 0x08) if Enable All F Detect Error
  *    (bit 0) is also set, otherwise every check of that block is skipped.
@@ -215,14 +216,13 @@ static void dif_emit(const struct dif_ctx *c, uint8_t *out, const uint8_t *in, u
 		guard = crc16_t10dif_copy(c->crc_init, out, (uint8_t *)in, c->bs);
 		if (c->crc_inv)
 			guard = (uint16_t)~guard;
-		put_tuple(out + c->bs, guard, dst_app(c, k) & (uint16_t)~c->dmask, dst_ref(c, k));
+		put_tuple(out + c->bs, guard, dst_app(c, k), dst_ref(c, k));
 		return;
 	case DSA_OPCODE_DIF_UPDT:
 		memcpy(out, in, c->bs);
 		if (c->dflags & DIF_DST_GUARD_PASS)
 			guard = get_be16(t);
-		app = (c->dflags & DIF_DST_APP_PASS) ? get_be16(t + 2)
-						     : (uint16_t)(dst_app(c, k) & ~c->dmask);
+		app = (c->dflags & DIF_DST_APP_PASS) ? get_be16(t + 2) : dst_app(c, k);
 		ref = (c->dflags & DIF_DST_REF_PASS) ? get_be32(t + 4) : dst_ref(c, k);
 		put_tuple(out + c->bs, guard, app, ref);
 		return;

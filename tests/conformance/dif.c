@@ -131,10 +131,10 @@ static void ref_emit(const struct job *j, uint8_t *out, const uint8_t *in, uint3
 
 	memcpy(out, in, bs);
 	if (j->op == OP_INS)
-		put_tuple(out + bs, ref_guard(j, in), dapp_k(j, k) & ~j->dmask, dref_k(j, k));
+		put_tuple(out + bs, ref_guard(j, in), dapp_k(j, k), dref_k(j, k));
 	if (j->op == OP_UPD)
 		put_tuple(out + bs, (j->dflags & 0x20) ? get16(t) : ref_guard(j, in),
-			  (j->dflags & 0x08) ? get16(t + 2) : (dapp_k(j, k) & ~j->dmask),
+			  (j->dflags & 0x08) ? get16(t + 2) : dapp_k(j, k),
 			  (j->dflags & 0x40) ? get32(t + 4) : dref_k(j, k));
 }
 
@@ -490,7 +490,7 @@ static void test_tags(void)
 	T_EQ(cr->dif_status, 0x02);
 	T_EQ(cr->dif_chk_app_tag, 0xffff);
 
-	/* insert: incrementing app wraps and is masked, fixed ref */
+	/* insert: incrementing app wraps; the mask does not touch generated tags */
 	j = mkjob(OP_INS, 2, 0, 0x90, 0, 0, 9, 0xfffe, 3);
 	j.dmask = 0xf00f;
 	build_src(&j, src);
@@ -500,7 +500,7 @@ static void test_tags(void)
 		uint8_t *t = dst + k * 4104 + 4096;
 
 		T_EQ(get16(t), ref_crc16_t10dif(0, src + k * 4096, 4096));
-		T_EQ(get16(t + 2), (uint16_t)(0xfffe + k) & 0x0ff0);
+		T_EQ(get16(t + 2), (uint16_t)(0xfffe + k));
 		T_EQ(get32(t + 4), 9);
 	}
 	T_EQ(cr->dif_ins_app_tag, 0x0001);
