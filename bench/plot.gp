@@ -7,7 +7,7 @@ if (!exists("img")) img = "."
 
 set terminal pngcairo size 900,560 font "sans,11" noenhanced
 set grid
-set key top left
+set key inside top left Left reverse opaque box
 set logscale x 2
 set xtics ("4 KiB" 4, "16 KiB" 16, "64 KiB" 64, "256 KiB" 256, "1 MiB" 1024)
 set xrange [3:1400]
@@ -19,6 +19,7 @@ set title "memmove, synchronous (one at a time), hot buffers"
 set xlabel "transfer size"
 set ylabel "GB/s (1e9 B/s)"
 set yrange [0:*]
+set key bottom right
 plot dir."/memmove_sync.dat" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "sva, SWQ (ENQCMD)", \
      ""                      using 1:5:6:7 with yerrorlines lw 2 pt 5 title "sva, DWQ (MOVDIR64B)", \
      ""                      using 1:8:9:10 with yerrorlines lw 2 pt 9 title "glibc memcpy, same thread"
@@ -26,6 +27,7 @@ plot dir."/memmove_sync.dat" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "sva
 set output img."/memmove_latency.png"
 set title "memmove submit-to-completion latency (sva_wait busy-poll)"
 set ylabel "µs"
+set key top left
 set logscale y 10
 set yrange [*:*]
 plot dir."/memmove_sync.dat" using 1:11 with linespoints lw 2 pt 7 title "SWQ p50", \

@@ -40,6 +40,10 @@ for tool in jq gnuplot; do
 		{ $sudo_ apt-get update >/dev/null 2>&1 && $sudo_ apt-get install -y $pkg >/dev/null; }
 done
 
+# Other busy processes distort everything (2 vCPUs): say so, do not refuse.
+busy=$(ps -eo pcpu=,pid=,comm= --sort=-pcpu | awk '$1 > 20 { printf "%s(%s%%) ", $3, $1 }')
+[ -n "$busy" ] && echo "run_all: warning: busy processes: $busy; figures will be disturbed" >&2
+
 mkdir -p "$results"
 ln -sfn "$results" "$build/bench-results/latest" 2>/dev/null || true
 {
@@ -48,6 +52,7 @@ ln -sfn "$results" "$build/bench-results/latest" 2>/dev/null || true
 	echo "cpus: $(nproc)"
 	lscpu | grep -E '^(Model name|Hypervisor vendor|L1d|L2|L3)' | sed 's/  */ /g'
 	echo "load before: $(cat /proc/loadavg)"
+	echo "busy before: ${busy:-none}"
 	echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo none)"
 } >"$results/machine.txt"
 
@@ -78,6 +83,10 @@ jq -r '.results | map(select(.workload == "noop-batch" and .batch > 1)) | group_
 
 # Markdown summary, pasted into docs/PERFORMANCE.md.
 {
+	jq -r '"svabench: \(.engines) engine(s), pinned \(.pinned), \(.outer) passes of median-of-\(.inner) " +
+		"inner runs, WQ size \(.wq_size), SWQ threshold \(.swq_threshold); " +
+		"cpu0<->cpu1 ping-pong RTT \(.rtt_ns) ns [\(.rtt_lo)-\(.rtt_hi)]"' "$s"
+	echo
 	echo "| workload | variant | op | size | ops/s | GB/s [range] | p50 / p99 | baseline GB/s | ratio | target |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
 	jq -r '

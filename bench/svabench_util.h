@@ -2,24 +2,25 @@
 /*
  * Helpers of tools/svabench.c (a header, because every .c in bench/ and
  * tools/ becomes its own program): the measurement method of
- * docs/spec/performance.md (calibrated inner runs, median of INNER, range
- * over OUTER repetitions, two sides interleaved per repetition so that a
- * drifting host moves both), CPU pinning, and the software T10 DIF that
- * serves as baseline and reference.
+ * docs/spec/performance.md (inner runs calibrated to a duration, their
+ * median), CPU pinning, a cross-CPU ping-pong that tells the host's state,
+ * and the software T10 DIF that serves as baseline and reference.
  */
 #ifndef SVABENCH_UTIL_H
 #define SVABENCH_UTIL_H
 
 #include <errno.h>
 #include <isa-l/crc.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define BU_OUTER	3
+#define BU_OUTER_MAX	9
 #define BU_INNER_MAX	9
 
 static inline uint64_t bu_now_ns(void)
@@ -59,7 +60,7 @@ struct bu_fig {
 
 static inline struct bu_fig bu_fig_of(const double *v, int n)
 {
-	double s[BU_OUTER];
+	double s[BU_OUTER_MAX];
 	struct bu_fig f;
 
 	memcpy(s, v, (size_t)n * sizeof(*v));
@@ -75,7 +76,6 @@ struct bu_side {
 	void *arg;
 	double units;
 	long iters;		/* calibrated */
-	double out[BU_OUTER];	/* ns per unit: median of the inner runs */
 };
 
 /* Pick iters so that one inner run lasts about run_ns. */
@@ -96,7 +96,8 @@ static inline void bu_calibrate(struct bu_side *s, double run_ns)
 		s->iters = 2;
 }
 
-static inline void bu_run_side(struct bu_side *s, int outer, int inner)
+/* ns per unit: the median of inner runs of s->iters iterations. */
+static inline double bu_run_side(struct bu_side *s, int inner)
 {
 	double in[BU_INNER_MAX];
 
@@ -104,24 +105,46 @@ static inline void bu_run_side(struct bu_side *s, int outer, int inner)
 	s->fn(s->arg, s->iters / 8 + 1);
 	for (int i = 0; i < inner; i++)
 		in[i] = s->fn(s->arg, s->iters) / ((double)s->iters * s->units);
-	s->out[outer] = bu_median(in, inner);
+	return bu_median(in, inner);
 }
 
-/* Side a and an optional baseline b, interleaved per outer run; ns per unit. */
-static inline void bu_measure(struct bu_side *a, struct bu_side *b, int inner, double run_ns,
-			      struct bu_fig *ret_a, struct bu_fig *ret_b)
+static _Atomic uint32_t bu_pp_line __attribute__((aligned(64)));
+
+static inline void *bu_pp_peer(void *arg)
 {
-	bu_calibrate(a, run_ns);
-	if (b)
-		bu_calibrate(b, run_ns);
-	for (int o = 0; o < BU_OUTER; o++) {
-		bu_run_side(a, o, inner);
-		if (b)
-			bu_run_side(b, o, inner);
+	uint32_t n = (uint32_t)(uintptr_t)arg >> 8;
+
+	bu_pin_self((int)((uintptr_t)arg & 0xff));
+	for (uint32_t i = 0; i < n; i++) {
+		while (atomic_load_explicit(&bu_pp_line, memory_order_acquire) != 2 * i + 1)
+			__builtin_ia32_pause();
+		atomic_store_explicit(&bu_pp_line, 2 * i + 2, memory_order_release);
 	}
-	*ret_a = bu_fig_of(a->out, BU_OUTER);
-	if (b)
-		*ret_b = bu_fig_of(b->out, BU_OUTER);
+	return NULL;
+}
+
+/*
+ * Round trip of one cache line between the calling thread and a thread
+ * pinned to cpu, in ns: the host's state (performance.md §3.5: ~80 ns good,
+ * 230-420 ns bad). 0 when the thread cannot be created.
+ */
+static inline double bu_pingpong_rtt(int cpu, uint32_t n)
+{
+	pthread_t t;
+	uint64_t t0;
+
+	atomic_store(&bu_pp_line, 0);
+	if (pthread_create(&t, NULL, bu_pp_peer, (void *)(uintptr_t)(n << 8 | (uint32_t)cpu)))
+		return 0;
+	t0 = bu_now_ns();
+	for (uint32_t i = 0; i < n; i++) {
+		atomic_store_explicit(&bu_pp_line, 2 * i + 1, memory_order_release);
+		while (atomic_load_explicit(&bu_pp_line, memory_order_acquire) != 2 * i + 2)
+			__builtin_ia32_pause();
+	}
+	t0 = bu_now_ns() - t0;
+	pthread_join(t, NULL);
+	return (double)t0 / n;
 }
 
 /* "4K", "1M", "-" for 0. */

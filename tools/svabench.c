@@ -5,14 +5,16 @@
  * both measured in the same run: glibc memcpy/memset/memcmp, ISA-L
  * crc32_iscsi and crc16_t10dif. Each row gives ops/s, GB/s, the
  * submit-to-completion latency p50/p99 of synchronous workloads and the
- * ratio sva/baseline. Method of docs/spec/performance.md: the median of
- * several inner runs, with the [range] over OUTER repetitions; the
- * submitter is pinned to CPU 0 and the device's engine thread to CPU 1.
+ * ratio sva/baseline. Method of docs/spec/performance.md: each figure is
+ * the median of several inner runs, the [range] is over --outer passes of
+ * the whole suite (so it spans the host's drift, not one row's moment), and
+ * each pass records the CPU 0 <-> 1 ping-pong time (the host's state). The
+ * submitter runs on CPU 0 and the device's single engine thread on CPU 1.
  * Every operation is verified once against the baseline's result first.
  * Timings never decide the exit status: 0 ok, 1 a wrong result or a failed
- * submission, 2 usage.
+ * submission, 2 usage. Results are printed at the end, progress on stderr.
  *
- * Usage: svabench [--json] [--quick] [--engines N] [WORKLOAD...]
+ * Usage: svabench [--json] [--quick] [--outer N] [--engines N] [WORKLOAD...]
  * Build: make (binary: build/tools/svabench)
  */
 #include <errno.h>
@@ -29,7 +31,7 @@
 #include "sva/sva.h"
 #include "../bench/svabench_util.h"
 
-#define OUTER		BU_OUTER
+#define MAX_ROWS	64
 #define INNER_MAX	7
 #define SUBMIT_CPU	0
 #define ENGINE_CPU	1
@@ -68,11 +70,16 @@ struct row {
 	const char *workload, *variant, *op, *base;
 	uint32_t bytes;		/* per unit; 0 for NOOPs */
 	unsigned int depth, batch, threads;
+	enum target target;
+	double target_val;
+	/* per pass: ns per unit of sva [0] and baseline [1], latency, retries */
+	long iters[2];
+	double out[2][BU_OUTER_MAX], p50s[BU_OUTER_MAX], p99s[BU_OUTER_MAX];
+	double rs[BU_OUTER_MAX];
+	/* summary over the passes */
 	struct bu_fig ns, base_ns;	/* base_ns.med == 0: no baseline */
 	struct bu_fig p50;		/* latency; med == 0: not measured */
 	double p99, retries_s;
-	enum target target;
-	double target_val;
 };
 
 struct job {
@@ -92,7 +99,10 @@ static struct {
 static struct dsa_hw_desc *lists;	/* MAX_DEPTH batch lists of MAX_BATCH NOOPs */
 static struct dsa_completion_record recs[MAX_DEPTH] __attribute__((aligned(64)));
 static bool json, quick, pinned, first_row = true;
-static int inner = INNER_MAX, nengines = 1;
+static int inner = INNER_MAX, outer = 3, nengines = 1;
+static struct row rows[MAX_ROWS];
+static int nrows, cursor, pass;	/* rows are made in pass 0 and revisited in order */
+static double rtt[BU_OUTER_MAX];	/* CPU 0 <-> 1 ping-pong at the start of each pass */
 static double target_ns = 4e6;		/* length of one inner run */
 static volatile uint64_t sink;
 
@@ -390,27 +400,50 @@ static double run_enq(void *arg, long iters)
 	return spent;
 }
 
-/* Submit-to-completion percentiles of a synchronous job, median over OUTER. */
-static void latency(struct job *j, long iters, struct row *r)
+/* Submit-to-completion percentiles of a synchronous job for this pass. */
+static void latency(struct job *j, struct row *r)
 {
-	long n = iters * 2 < 500 ? 500 : iters * 2 > 20000 ? 20000 : iters * 2;
-	double p50[OUTER], p99[OUTER];
+	long n = r->iters[0] * 2 < 500 ? 500 : r->iters[0] * 2 > 20000 ? 20000 : r->iters[0] * 2;
 	double *v = malloc((size_t)n * sizeof(*v));
 
 	if (!v)
 		die("malloc", -ENOMEM);
 	j->lat = v;
-	for (int o = 0; o < OUTER; o++) {
-		run_sync(j, 16);
-		run_sync(j, n);
-		qsort(v, (size_t)n, sizeof(*v), bu_cmp_double);
-		p50[o] = v[n / 2];
-		p99[o] = v[n * 99 / 100];
-	}
+	run_sync(j, 16);
+	run_sync(j, n);
+	qsort(v, (size_t)n, sizeof(*v), bu_cmp_double);
+	r->p50s[pass] = v[n / 2];
+	r->p99s[pass] = v[n * 99 / 100];
 	j->lat = NULL;
 	free(v);
-	r->p50 = bu_fig_of(p50, OUTER);
-	r->p99 = bu_fig_of(p99, OUTER).med;
+}
+
+/* The row of this workload step: made in pass 0, the same one in later passes. */
+static struct row *row_next(const struct row *tmpl)
+{
+	if (pass == 0) {
+		if (nrows == MAX_ROWS)
+			die("too many rows", -ENOSPC);
+		rows[nrows++] = *tmpl;
+	}
+	return &rows[cursor++];
+}
+
+/* One pass of sva (and the baseline): calibrated in pass 0, median of the inner runs. */
+static void measure(struct row *r, struct bu_side *a, struct bu_side *base)
+{
+	struct bu_side *side[2] = { a, base };
+
+	for (int k = 0; k < 2; k++) {
+		if (!side[k])
+			continue;
+		if (pass == 0)
+			bu_calibrate(side[k], target_ns);
+		else
+			side[k]->iters = r->iters[k];
+		r->iters[k] = side[k]->iters;
+		r->out[k][pass] = bu_run_side(side[k], inner);
+	}
 }
 
 /* output */
@@ -553,15 +586,15 @@ static void verify(enum op op, int q, uint32_t n)
 static void sync_row(const char *wl, enum op op, int q, uint32_t n, enum target t, double tv)
 {
 	struct job j = { .op = op, .q = q, .n = n }, jb = j;
-	struct bu_side a = { run_sync, &j, 1, 0, { 0 } }, base = { run_base, &jb, 1, 0, { 0 } };
-	struct row r = { .workload = wl, .variant = q == SWQ ? "swq" : "dwq", .op = opinfo[op].name,
-			 .base = opinfo[op].base, .bytes = n, .depth = 1, .target = t,
-			 .target_val = tv };
+	struct bu_side a = { run_sync, &j, 1, 0 }, base = { run_base, &jb, 1, 0 };
+	struct row *r = row_next(&(struct row){
+		.workload = wl, .variant = q == SWQ ? "swq" : "dwq", .op = opinfo[op].name,
+		.base = opinfo[op].base, .bytes = n, .depth = 1, .target = t, .target_val = tv });
 
-	verify(op, q, n);
-	bu_measure(&a, &base, inner, target_ns, &r.ns, &r.base_ns);
-	latency(&j, a.iters, &r);
-	emit(&r);
+	if (pass == 0)
+		verify(op, q, n);
+	measure(r, &a, &base);
+	latency(&j, r);
 }
 
 static void wl_memmove_sync(void)
@@ -596,13 +629,12 @@ static void wl_memmove_async(void)
 	for (unsigned int i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct job j = { .op = OP_MEMMOVE, .q = v[i].q, .n = 65536, .depth = v[i].depth };
 		struct job jb = j;
-		struct bu_side a = { run_async, &j, 1, 0, { 0 } }, base = { run_base, &jb, 1, 0, { 0 } };
-		struct row r = { .workload = "memmove-async", .variant = v[i].name,
-				 .op = "memmove", .base = "memcpy", .bytes = 65536,
-				 .depth = v[i].depth };
+		struct bu_side a = { run_async, &j, 1, 0 }, base = { run_base, &jb, 1, 0 };
+		struct row *r = row_next(&(struct row){
+			.workload = "memmove-async", .variant = v[i].name, .op = "memmove",
+			.base = "memcpy", .bytes = 65536, .depth = v[i].depth });
 
-		bu_measure(&a, &base, inner, target_ns, &r.ns, &r.base_ns);
-		emit(&r);
+		measure(r, &a, &base);
 	}
 }
 
@@ -614,26 +646,24 @@ static void wl_noop_batch(void)
 		for (int q = SWQ; q <= DWQ; q++) {
 			unsigned int depth = q == SWQ ? 1 : 4;
 			struct job j = { .op = OP_NOOP, .q = q, .depth = depth, .batch = sizes[i] };
-			struct bu_side a = { run_async, &j, sizes[i], 0, { 0 } };
-			struct row r = { .workload = "noop-batch",
-					 .variant = q == SWQ ? "swq qd1" : "dwq qd4", .op = "noop",
-					 .depth = depth, .batch = sizes[i], .target = T_RATE_GE,
-					 .target_val = 10e6 };
+			struct bu_side a = { run_async, &j, sizes[i], 0 };
+			struct row *r = row_next(&(struct row){
+				.workload = "noop-batch", .variant = q == SWQ ? "swq qd1" : "dwq qd4",
+				.op = "noop", .depth = depth, .batch = sizes[i], .target = T_RATE_GE,
+				.target_val = 10e6 });
 
-			bu_measure(&a, NULL, inner, target_ns, &r.ns, NULL);
-			emit(&r);
+			measure(r, &a, NULL);
 		}
 	}
 	/* Unbatched reference: one NOOP per descriptor, same queues. */
 	for (int q = SWQ; q <= DWQ; q++) {
 		struct job j = { .op = OP_NOOP, .q = q, .depth = 32 };
-		struct bu_side a = { run_async, &j, 1, 0, { 0 } };
-		struct row r = { .workload = "noop-batch",
-				 .variant = q == SWQ ? "swq qd32" : "dwq qd32", .op = "noop",
-				 .depth = 32, .batch = 1 };
+		struct bu_side a = { run_async, &j, 1, 0 };
+		struct row *r = row_next(&(struct row){
+			.workload = "noop-batch", .variant = q == SWQ ? "swq qd32" : "dwq qd32",
+			.op = "noop", .depth = 32, .batch = 1 });
 
-		bu_measure(&a, NULL, inner, target_ns, &r.ns, NULL);
-		emit(&r);
+		measure(r, &a, NULL);
 	}
 }
 
@@ -641,14 +671,13 @@ static void wl_enqcmd_cost(void)
 {
 	for (int q = SWQ; q <= DWQ; q++) {
 		struct job j = { .op = OP_NOOP, .q = q };
-		struct bu_side a = { run_enq, &j, BURST, 0, { 0 } };
-		struct row r = { .workload = "enqcmd-cost",
-				 .variant = q == SWQ ? "enqcmd" : "movdir64b", .op = "noop",
-				 .batch = 1, .target = q == SWQ ? T_NS_LE : T_NONE,
-				 .target_val = 30 };
+		struct bu_side a = { run_enq, &j, BURST, 0 };
+		struct row *r = row_next(&(struct row){
+			.workload = "enqcmd-cost", .variant = q == SWQ ? "enqcmd" : "movdir64b",
+			.op = "noop", .batch = 1, .target = q == SWQ ? T_NS_LE : T_NONE,
+			.target_val = 30 });
 
-		bu_measure(&a, NULL, inner, target_ns, &r.ns, NULL);
-		emit(&r);
+		measure(r, &a, NULL);
 		if (j.retries)
 			fprintf(stderr, "svabench: enqcmd-cost: %llu unexpected retries\n",
 				(unsigned long long)j.retries);
@@ -740,24 +769,20 @@ static void wl_swq_threads(void)
 
 	for (int m = 0; m < 2; m++) {
 		for (unsigned int c = 0; c < 3; c++) {
-			double ns[OUTER], rs[OUTER], in_ns[INNER_MAX], in_rs[INNER_MAX];
-			struct row r = { .workload = "swq-threads", .variant = m ? "memmove" : "noop",
-					 .op = m ? "memmove" : "noop", .bytes = m ? 4096 : 0,
-					 .depth = m ? 1 : THR_WIN, .threads = (unsigned int)counts[c] };
+			double in_ns[INNER_MAX], in_rs[INNER_MAX];
+			struct row *r = row_next(&(struct row){
+				.workload = "swq-threads", .variant = m ? "memmove" : "noop",
+				.op = m ? "memmove" : "noop", .bytes = m ? 4096 : 0,
+				.depth = m ? 1 : THR_WIN, .threads = (unsigned int)counts[c] });
 
-			for (int o = 0; o < OUTER; o++) {
-				for (int i = 0; i < inner; i++) {
-					double rate;
+			for (int i = 0; i < inner; i++) {
+				double rate;
 
-					thr_run(counts[c], m, dur, &rate, &in_rs[i]);
-					in_ns[i] = 1e9 / rate;
-				}
-				ns[o] = bu_median(in_ns, inner);
-				rs[o] = bu_median(in_rs, inner);
+				thr_run(counts[c], m, dur, &rate, &in_rs[i]);
+				in_ns[i] = 1e9 / rate;
 			}
-			r.ns = bu_fig_of(ns, OUTER);
-			r.retries_s = bu_fig_of(rs, OUTER).med;
-			emit(&r);
+			r->out[0][pass] = bu_median(in_ns, inner);
+			r->rs[pass] = bu_median(in_rs, inner);
 		}
 	}
 }
@@ -780,9 +805,45 @@ static const struct {
 };
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
+/* Summaries over the passes, then every row, as text or JSON. */
+static void report(void)
+{
+	struct bu_fig f = bu_fig_of(rtt, outer);
+
+	if (json)
+		printf("{\"tool\":\"svabench\",\"version\":1,\"quick\":%s,\"cpus\":%ld,"
+		       "\"pinned\":%s,\"engines\":%d,\"inner\":%d,\"outer\":%d,"
+		       "\"wq_size\":%d,\"swq_threshold\":%d,\"engine_spin_us\":1000,"
+		       "\"rtt_ns\":%.0f,\"rtt_lo\":%.0f,\"rtt_hi\":%.0f,\n  \"results\":[\n",
+		       quick ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN),
+		       pinned ? "true" : "false", nengines, inner, outer, WQ_SIZE, SWQ_THRESHOLD,
+		       f.med, f.lo, f.hi);
+	else
+		printf("svabench: %d engine(s)%s; median of %d inner runs [range over %d passes]; "
+		       "cpu0<->cpu1 rtt %.0f [%.0f-%.0f] ns\n",
+		       nengines, pinned ? ", submitter on CPU 0, engine on CPU 1" : ", unpinned",
+		       inner, outer, f.med, f.lo, f.hi);
+	for (int i = 0; i < nrows; i++) {
+		struct row *r = &rows[i];
+
+		r->ns = bu_fig_of(r->out[0], outer);
+		if (r->base)
+			r->base_ns = bu_fig_of(r->out[1], outer);
+		if (r->p50s[0] > 0) {
+			r->p50 = bu_fig_of(r->p50s, outer);
+			r->p99 = bu_fig_of(r->p99s, outer).med;
+		}
+		r->retries_s = bu_fig_of(r->rs, outer).med;
+		emit(r);
+	}
+	if (json)
+		printf("\n  ]\n}\n");
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svabench [--json] [--quick] [--engines N] [WORKLOAD...]\nworkloads:");
+	fprintf(f, "usage: svabench [--json] [--quick] [--outer N] [--engines N] [WORKLOAD...]\n"
+		   "workloads:");
 	for (unsigned int i = 0; i < NWORKLOADS; i++)
 		fprintf(f, " %s", workloads[i].name);
 	fprintf(f, "\n");
@@ -799,6 +860,12 @@ int main(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--quick")) {
 			quick = true;
+		} else if (!strcmp(argv[i], "--outer") && i + 1 < argc) {
+			outer = atoi(argv[++i]);
+			if (outer < 1 || outer > BU_OUTER_MAX) {
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--engines") && i + 1 < argc) {
 			nengines = atoi(argv[++i]);
 			if (nengines < 1 || nengines > 4) {
@@ -824,27 +891,31 @@ int main(int argc, char **argv)
 	}
 	buffers_setup();
 	device_setup();
-	if (json)
-		printf("{\"tool\":\"svabench\",\"version\":1,\"quick\":%s,\"cpus\":%ld,"
-		       "\"pinned\":%s,\"engines\":%d,\"inner\":%d,\"outer\":%d,"
-		       "\"wq_size\":%d,\"swq_threshold\":%d,\"engine_spin_us\":1000,\n"
-		       "  \"results\":[\n",
-		       quick ? "true" : "false", sysconf(_SC_NPROCESSORS_ONLN),
-		       pinned ? "true" : "false", nengines, inner, OUTER, WQ_SIZE, SWQ_THRESHOLD);
-	else
-		printf("svabench: %d engine(s)%s; median of %d inner runs [range over %d outer]; "
-		       "rates in M/s, GB/s = 1e9 B/s\n",
-		       nengines, pinned ? ", submitter on CPU 0, engine on CPU 1" : ", unpinned",
-		       inner, OUTER);
-	for (unsigned int w = 0; w < NWORKLOADS; w++)
-		if (!any || sel[w]) {
+	/*
+	 * The outer repetitions are whole passes over the selected workloads,
+	 * so that the range of a figure spans the host's slow drifts and not
+	 * only the few hundred milliseconds one row takes.
+	 */
+	for (pass = 0; pass < outer; pass++) {
+		cursor = 0;
+		if (pinned) {
+			struct timespec ts = { 0, 2000000 };	/* the engine goes to sleep */
+
+			nanosleep(&ts, NULL);
+			rtt[pass] = bu_pingpong_rtt(ENGINE_CPU, 20000);
+		}
+		fprintf(stderr, "svabench: pass %d/%d (cpu0<->cpu1 rtt %.0f ns)\n", pass + 1, outer,
+			rtt[pass]);
+		for (unsigned int w = 0; w < NWORKLOADS; w++) {
+			if (any && !sel[w])
+				continue;
 			if (workloads[w].fn)
 				workloads[w].fn();
 			else
 				workloads[w].ops(workloads[w].name, workloads[w].op1, workloads[w].op2);
 		}
-	if (json)
-		printf("\n  ]\n}\n");
+	}
+	report();
 	device_teardown();
 	return 0;
 }

@@ -7,12 +7,10 @@
  * mincore() tells whether the page is mapped and resident, and a guarded
  * probe access tells whether the requested permission holds. Hits cost a
  * table lookup, so bulk operations run at memcpy speed with no syscall per
- * access. Invalidation comes from the mmu_notifier analogue at the bottom of
- * this file: munmap/mremap/mprotect/madvise are interposed and drop the
- * cached range before the kernel changes the mapping.
+ * access. Invalidation comes from the mmu_notifier analogue (mmu_notify.c):
+ * munmap/mremap/mprotect/madvise are interposed and drop the cached range
+ * before the kernel changes the mapping.
  */
-#include <dlfcn.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,13 +42,9 @@ struct atc {
 	_Atomic unsigned int ninject;	/* fast check: 0 means no injection */
 	pthread_mutex_t inject_lock;	/* protects inject[] */
 	struct atc_inject inject[ATC_MAX_INJECT];
-	struct atc *next;		/* registry, under registry_lock */
 };
 
-/* Every live ATC of this process, so the interposed calls can invalidate. */
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct atc *registry;
-static uint64_t gen_base;	/* under registry_lock */
+static _Atomic uint64_t gen_base;
 
 int atc_new(struct atc **ret_atc)
 {
@@ -64,34 +58,25 @@ int atc_new(struct atc **ret_atc)
 	if (!atc)
 		return -ENOMEM;
 	pthread_mutex_init(&atc->inject_lock, NULL);
-	pthread_mutex_lock(&registry_lock);
 	/*
 	 * Generations never repeat across ATCs, so a per-thread range cache
 	 * entry of a freed ATC cannot match a new one at the same address.
 	 */
-	gen_base += 1ull << 32;
-	atomic_store(&atc->gen, gen_base);
-	atc->next = registry;
-	registry = atc;
-	pthread_mutex_unlock(&registry_lock);
+	atomic_store(&atc->gen, atomic_fetch_add(&gen_base, 1ull << 32) + (1ull << 32));
+	if (mmu_notify_register(atc)) {
+		pthread_mutex_destroy(&atc->inject_lock);
+		free(atc);
+		return -ENOSPC;
+	}
 	*ret_atc = atc;
 	return 0;
 }
 
 struct atc *atc_free(struct atc *atc)
 {
-	struct atc **pp;
-
 	if (!atc)
 		return NULL;
-	pthread_mutex_lock(&registry_lock);
-	for (pp = &registry; *pp; pp = &(*pp)->next) {
-		if (*pp == atc) {
-			*pp = atc->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&registry_lock);
+	mmu_notify_unregister(atc);
 	pthread_mutex_destroy(&atc->inject_lock);
 	free(atc);
 	return NULL;
@@ -126,7 +111,12 @@ static void atc_fill(struct atc *atc, uint64_t page, unsigned int access, uint64
 		atomic_store_explicit(s, 0, memory_order_relaxed);
 }
 
-void atc_invalidate(struct atc *atc, uint64_t addr, uint64_t len)
+/*
+ * Not instrumented by TSan: it also runs from the interposed munmap, which
+ * the sanitizer runtime itself calls while it prints a report.
+ */
+__attribute__((no_sanitize("thread"))) void atc_invalidate(struct atc *atc, uint64_t addr,
+							   uint64_t len)
 {
 	uint64_t first = addr & ~(ATC_PAGE - 1);
 	uint64_t npages = len ? ((addr + len - 1) >> ATC_PAGE_SHIFT) - (first >> ATC_PAGE_SHIFT) + 1 : 0;
@@ -336,88 +326,4 @@ uint64_t atc_translate_self(struct atc *atc, uint64_t addr, uint64_t len, unsign
 	if (cacheable)
 		range_remember(atc, addr, end, access, gen0);
 	return len;
-}
-
-/*
- * The mmu_notifier analogue. Every call that can unmap a page, make it
- * non-resident or drop a permission first invalidates the ATCs, then calls
- * the real function, found with RTLD_NEXT so sanitizer interceptors and libc
- * stay in the chain. (glibc-internal calls, e.g. from malloc, bypass this;
- * an unmapped page then still faults through the DMA guard.)
- */
-static void atc_invalidate_all(const void *addr, size_t len)
-{
-	pthread_mutex_lock(&registry_lock);
-	for (struct atc *a = registry; a; a = a->next)
-		atc_invalidate(a, (uint64_t)(uintptr_t)addr, len);
-	pthread_mutex_unlock(&registry_lock);
-}
-
-static int (*real_munmap)(void *, size_t);
-static int (*real_mprotect)(void *, size_t, int);
-static int (*real_madvise)(void *, size_t, int);
-static void *(*real_mremap)(void *, size_t, size_t, int, ...);
-static pthread_once_t real_once = PTHREAD_ONCE_INIT;
-
-static void atc_resolve_real(void)
-{
-	real_munmap = (int (*)(void *, size_t))dlsym(RTLD_NEXT, "munmap");
-	real_mprotect = (int (*)(void *, size_t, int))dlsym(RTLD_NEXT, "mprotect");
-	real_madvise = (int (*)(void *, size_t, int))dlsym(RTLD_NEXT, "madvise");
-	real_mremap = (void *(*)(void *, size_t, size_t, int, ...))dlsym(RTLD_NEXT, "mremap");
-}
-
-__attribute__((visibility("default"))) int munmap(void *addr, size_t len);
-__attribute__((visibility("default"))) int mprotect(void *addr, size_t len, int prot);
-__attribute__((visibility("default"))) int madvise(void *addr, size_t len, int advice);
-__attribute__((visibility("default"))) void *mremap(void *old, size_t old_len, size_t new_len,
-						      int flags, ...);
-
-int munmap(void *addr, size_t len)
-{
-	pthread_once(&real_once, atc_resolve_real);
-	atc_invalidate_all(addr, len);
-	return real_munmap(addr, len);
-}
-
-int mprotect(void *addr, size_t len, int prot)
-{
-	pthread_once(&real_once, atc_resolve_real);
-	atc_invalidate_all(addr, len);
-	return real_mprotect(addr, len, prot);
-}
-
-int madvise(void *addr, size_t len, int advice)
-{
-	pthread_once(&real_once, atc_resolve_real);
-	switch (advice) {
-	case MADV_DONTNEED:
-	case MADV_FREE:
-	case MADV_REMOVE:
-	case MADV_PAGEOUT:
-	case MADV_COLD:
-		atc_invalidate_all(addr, len);
-		break;
-	default:
-		break;
-	}
-	return real_madvise(addr, len, advice);
-}
-
-void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
-{
-	void *new_addr = NULL;
-	va_list ap;
-
-	pthread_once(&real_once, atc_resolve_real);
-	if (flags & MREMAP_FIXED) {
-		va_start(ap, flags);
-		new_addr = va_arg(ap, void *);
-		va_end(ap);
-		atc_invalidate_all(new_addr, new_len);
-	}
-	atc_invalidate_all(old, old_len);
-	if (flags & MREMAP_FIXED)
-		return real_mremap(old, old_len, new_len, flags, new_addr);
-	return real_mremap(old, old_len, new_len, flags);
 }

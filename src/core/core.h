@@ -130,6 +130,12 @@ void atc_invalidate(struct atc *atc, uint64_t addr, uint64_t len);
 int atc_inject(struct atc *atc, uint64_t addr, unsigned int access, enum dma_fault_kind kind);
 void atc_inject_clear(struct atc *atc);
 
+/* mmu_notifier analogue (mmu_notify.c) */
+
+/* Have the ATC invalidated by munmap/mprotect/madvise/mremap; -ENOSPC when full. */
+int mmu_notify_register(struct atc *atc);
+void mmu_notify_unregister(struct atc *atc);
+
 /* Address spaces (as.c): the analogue of a process mm */
 
 enum as_kind {

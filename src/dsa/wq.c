@@ -46,12 +46,17 @@ struct wq_rt {
 	_Atomic uint64_t head;		/* next position to dequeue (group lock) */
 	struct wq_slot *ring;
 	uint64_t cap, mask;		/* ring capacity, a power of two >= size */
-	/* configuration snapshot, written only while closed */
-	uint32_t size, threshold;
-	bool shared;
+	/*
+	 * Configuration snapshot, written only while closed. Submitters read
+	 * the fields they need before their admission CAS, possibly while a
+	 * restart rewrites them (they will then find the queue closed), so
+	 * those fields are relaxed atomics.
+	 */
+	_Atomic uint32_t size, threshold;
+	_Atomic bool shared;
+	struct group_rt *_Atomic group;
 	uint8_t priority;
 	struct dsa_wq_attr attr;
-	struct group_rt *group;
 	_Atomic(struct as *) owner_as;	/* DWQ: the opener's address space */
 	_Atomic uint32_t owner_pasid;	/* DWQ: WQCFG.pasid */
 	int credit;			/* WRR counter, group lock */
@@ -111,12 +116,13 @@ int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa
 	atomic_store(&wq->head, 0);
 	for (uint64_t i = 0; i < cap; i++)
 		atomic_store_explicit(&wq->ring[i].seq, i, memory_order_relaxed);
-	wq->size = cfg->size;
-	wq->threshold = cfg->shared ? cfg->threshold : cfg->size;
-	wq->shared = cfg->shared;
+	atomic_store_explicit(&wq->size, cfg->size, memory_order_relaxed);
+	atomic_store_explicit(&wq->threshold, cfg->shared ? cfg->threshold : cfg->size,
+			      memory_order_relaxed);
+	atomic_store_explicit(&wq->shared, cfg->shared, memory_order_relaxed);
+	atomic_store_explicit(&wq->group, group, memory_order_relaxed);
 	wq->priority = cfg->priority;
 	wq->attr = *attr;
-	wq->group = group;
 	wq->credit = cfg->priority;
 	wq_rt_clear_aborts(wq);
 	/* Pairs with the acquire load in admission: the snapshot is visible first. */
@@ -151,12 +157,12 @@ uint8_t wq_rt_priority(const struct wq_rt *wq)
 
 bool wq_rt_shared(const struct wq_rt *wq)
 {
-	return wq->shared;
+	return atomic_load_explicit(&wq->shared, memory_order_relaxed);
 }
 
 uint32_t wq_rt_size(const struct wq_rt *wq)
 {
-	return wq->size;
+	return atomic_load_explicit(&wq->size, memory_order_relaxed);
 }
 
 void wq_rt_set_owner(struct wq_rt *wq, struct as *as, uint32_t pasid)
@@ -213,8 +219,11 @@ static void wq_publish(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as 
 enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as *as,
 			    uint32_t pasid, bool priv, bool unlimited)
 {
+	uint32_t limit = unlimited ? wq_rt_size(wq)
+				   : atomic_load_explicit(&wq->threshold, memory_order_relaxed);
+
 	/* A DMWr to a dedicated WQ gets Retry (dsa-device.md §3). */
-	if (!wq->shared || !wq_admit(wq, unlimited ? wq->size : wq->threshold)) {
+	if (!wq_rt_shared(wq) || !wq_admit(wq, limit)) {
 		wq_rt_count(wq, WQ_STAT_RETRIES);
 		return WQ_RETRY;
 	}
@@ -229,12 +238,12 @@ enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d)
 	struct as *as;
 
 	/* A posted write to a shared or disabled WQ is silently ignored. */
-	if (wq->shared || !wq_rt_is_open(wq)) {
+	if (wq_rt_shared(wq) || !wq_rt_is_open(wq)) {
 		wq_rt_count(wq, WQ_STAT_IGNORED);
 		return WQ_IGNORED;
 	}
 	as = atomic_load(&wq->owner_as);
-	if (!as || !wq_admit(wq, wq->size)) {
+	if (!as || !wq_admit(wq, wq_rt_size(wq))) {
 		/* No flow control on a DWQ: a full queue drops (SWERROR 0x53). */
 		if (as) {
 			wq_rt_count(wq, WQ_STAT_DROPPED);
@@ -357,5 +366,5 @@ int *wq_rt_credit(struct wq_rt *wq)
 
 void group_rt_kick_wq(struct wq_rt *wq)
 {
-	group_rt_kick(wq->group);
+	group_rt_kick(atomic_load_explicit(&wq->group, memory_order_relaxed));
 }
