@@ -454,8 +454,9 @@ void group_rt_kick(struct group_rt *g);
 void group_rt_pause(struct group_rt *g, bool paused);
 /* The same, for the group of a WQ. */
 void group_rt_kick_wq(struct wq_rt *wq);
+/* spin_budget: device-wide count of engines that may spin while idle. */
 int engine_rt_start(struct dsa_rt *rt, unsigned int id, struct group_rt *g,
-		    uint32_t spin_us, struct engine_rt **ret_engine);
+		    uint32_t spin_us, _Atomic int *spin_budget, struct engine_rt **ret_engine);
 /* Stop, join and free; the final counters go to ret_stats (engine_rt_stats order). */
 void engine_rt_stop(struct engine_rt *e, uint64_t ret_stats[4]);
 struct engine_cur *engine_rt_cur(struct engine_rt *e);

@@ -7,8 +7,12 @@
  *
  * Idle policy: an engine that finds no work spins for spin_us (a completion
  * round trip stays at cache-line latency), then sleeps on the group's
- * doorbell futex. Submitters ring the doorbell only when someone sleeps, so
- * a busy device pays no syscall and an idle one uses no CPU.
+ * doorbell futex. Spinning is rationed: at most one engine per group, and
+ * device-wide at most one fewer than the online CPUs (at least one), so
+ * spinners never starve the submitters on a small machine. A submitter
+ * rings the doorbell only when no engine of the group is awake; a busy
+ * engine that sees more queued work wakes a sleeping peer itself. So a busy
+ * device pays no syscall per submission and an idle one uses no CPU.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -32,6 +36,8 @@ struct group_rt {
 	unsigned int rr;		/* lock: the WQ being served */
 	_Atomic uint32_t doorbell;	/* futex word */
 	_Atomic uint32_t sleepers;
+	_Atomic uint32_t awake;		/* engines spinning or executing */
+	_Atomic uint32_t spinning;	/* 0 or 1: the group's spinner */
 	_Atomic bool paused;		/* dispatch frozen (tests, observability) */
 };
 
@@ -43,6 +49,7 @@ struct engine_rt {
 	pthread_t thread;
 	_Atomic bool stop;
 	struct engine_cur cur;
+	_Atomic int *spin_budget;	/* device-wide spinner slots */
 	_Atomic uint64_t descs, bytes, busy_ns, sleeps;
 };
 
@@ -92,19 +99,6 @@ void group_rt_set_wqs(struct group_rt *g, struct wq_rt **wqs, unsigned int n)
 	pthread_mutex_unlock(&g->lock);
 }
 
-void group_rt_kick(struct group_rt *g)
-{
-	/*
-	 * The admission CAS (seq_cst) precedes this seq_cst load; the sleeper
-	 * increments sleepers before re-reading occupancy. One of the two sees
-	 * the other, so a wakeup is never lost (Dekker).
-	 */
-	if (sva_unlikely(atomic_load(&g->sleepers))) {
-		atomic_fetch_add(&g->doorbell, 1);
-		futex(&g->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
-	}
-}
-
 static bool group_has_work(struct group_rt *g)
 {
 	/* Racy by design: a hint for the idle loop, re-checked under the lock. */
@@ -115,6 +109,28 @@ static bool group_has_work(struct group_rt *g)
 			return true;
 	}
 	return false;
+}
+
+void group_rt_kick(struct group_rt *g)
+{
+	/*
+	 * The admission CAS (seq_cst) precedes this seq_cst load; the sleeper
+	 * increments sleepers before re-reading occupancy. One of the two sees
+	 * the other, so a wakeup is never lost (Dekker).
+	 */
+	if (sva_unlikely(!atomic_load(&g->awake) && atomic_load(&g->sleepers))) {
+		atomic_fetch_add(&g->doorbell, 1);
+		futex(&g->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+}
+
+/* A busy engine that sees a backlog wakes a sleeping peer of its group. */
+static void group_recruit(struct group_rt *g)
+{
+	if (atomic_load_explicit(&g->sleepers, memory_order_relaxed) && group_has_work(g)) {
+		atomic_fetch_add(&g->doorbell, 1);
+		futex(&g->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
 }
 
 /*
@@ -172,10 +188,34 @@ static bool engine_next(struct engine_rt *e, struct wq_rt **ret_wq, struct wq_it
 	return got;
 }
 
+/* Become the group's spinner if the group has none and the budget allows. */
+static bool engine_spin_take(struct engine_rt *e)
+{
+	struct group_rt *g = e->group;
+	uint32_t none = 0;
+
+	if (atomic_load_explicit(&g->spinning, memory_order_relaxed) ||
+	    atomic_fetch_sub(e->spin_budget, 1) <= 0) {
+		if (!atomic_load_explicit(&g->spinning, memory_order_relaxed))
+			atomic_fetch_add(e->spin_budget, 1);
+		return false;
+	}
+	if (atomic_compare_exchange_strong(&g->spinning, &none, 1))
+		return true;
+	atomic_fetch_add(e->spin_budget, 1);
+	return false;
+}
+
+static void engine_spin_put(struct engine_rt *e)
+{
+	atomic_store(&e->group->spinning, 0);
+	atomic_fetch_add(e->spin_budget, 1);
+}
+
+/* Returns with the engine awake (it was, or a doorbell or timeout woke it). */
 static void engine_idle(struct engine_rt *e)
 {
 	struct group_rt *g = e->group;
-	uint64_t start = now_ns();
 	struct timespec ts = { 0, 100 * 1000 * 1000 };
 
 	if (atomic_load_explicit(&g->paused, memory_order_relaxed)) {
@@ -184,13 +224,27 @@ static void engine_idle(struct engine_rt *e)
 		nanosleep(&nap, NULL);
 		return;
 	}
-	while (now_ns() - start < e->spin_ns) {
-		for (int i = 0; i < 64; i++) {
-			if (group_has_work(g) || atomic_load_explicit(&e->stop, memory_order_relaxed))
-				return;
-			sva_cpu_relax();
+	if (engine_spin_take(e)) {
+		uint64_t start = now_ns();
+		bool found = false;
+
+		while (!found && now_ns() - start < e->spin_ns) {
+			for (int i = 0; i < 64 && !found; i++) {
+				found = group_has_work(g) ||
+					atomic_load_explicit(&e->stop, memory_order_relaxed);
+				sva_cpu_relax();
+			}
 		}
+		engine_spin_put(e);
+		if (found)
+			return;
 	}
+	/*
+	 * Fall asleep: not awake, then a sleeper, then one more look. The
+	 * submitter publishes work, then reads awake and sleepers (all
+	 * seq_cst), so either it sees us asleep and rings, or we see its work.
+	 */
+	atomic_fetch_sub(&g->awake, 1);
 	atomic_fetch_add(&g->sleepers, 1);
 	uint32_t v = atomic_load(&g->doorbell);
 
@@ -200,12 +254,14 @@ static void engine_idle(struct engine_rt *e)
 		futex(&g->doorbell, FUTEX_WAIT_PRIVATE, v, &ts);
 	}
 	atomic_fetch_sub(&g->sleepers, 1);
+	atomic_fetch_add(&g->awake, 1);
 }
 
 static void *engine_main(void *arg)
 {
 	struct engine_rt *e = arg;
 
+	atomic_fetch_add(&e->group->awake, 1);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		struct wq_item it;
 		struct wq_rt *w;
@@ -216,6 +272,7 @@ static void *engine_main(void *arg)
 			engine_idle(e);
 			continue;
 		}
+		group_recruit(e->group);
 		t0 = now_ns();
 		rt_trace_dispatch(e->rt, wq_rt_id(w));
 		if (wq_rt_aborted(w, &it)) {
@@ -235,6 +292,7 @@ static void *engine_main(void *arg)
 		/* Pairs with the drainer's seq_cst load of busy: the record is written. */
 		atomic_store(&e->cur.busy, 0);
 	}
+	atomic_fetch_sub(&e->group->awake, 1);
 	return NULL;
 }
 
@@ -244,7 +302,7 @@ void group_rt_pause(struct group_rt *g, bool paused)
 }
 
 int engine_rt_start(struct dsa_rt *rt, unsigned int id, struct group_rt *g,
-		    uint32_t spin_us, struct engine_rt **ret_engine)
+		    uint32_t spin_us, _Atomic int *spin_budget, struct engine_rt **ret_engine)
 {
 	struct engine_rt *e = calloc(1, sizeof(*e));
 	int r;
@@ -255,6 +313,7 @@ int engine_rt_start(struct dsa_rt *rt, unsigned int id, struct group_rt *g,
 	e->group = g;
 	e->id = id;
 	e->spin_ns = spin_us * 1000u;
+	e->spin_budget = spin_budget;
 	r = -pthread_create(&e->thread, NULL, engine_main, e);
 	if (r) {
 		free(e);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dsa.h"
 
@@ -27,6 +28,7 @@ struct dsa_rt {
 	uint64_t engine_acc[DSA_MAX_ENGINES][4];	/* counters of stopped engines */
 	int engine_group[DSA_MAX_ENGINES];		/* group while running */
 	uint32_t spin_us;
+	_Atomic int spin_budget;		/* idle engines allowed to spin */
 	_Atomic uint64_t by_opcode[256], by_status[256], faults, swerrors;
 	/* dispatch trace: the WQ id of each dispatched descriptor, in order */
 	uint8_t *_Atomic trace;
@@ -49,6 +51,10 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 	rt->ngroups = p->max_groups;
 	rt->nengines = p->max_engines;
 	rt->spin_us = spin_us;
+	/* Leave a CPU to the submitters: spinning engines <= online CPUs - 1. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	atomic_init(&rt->spin_budget, ncpu > 2 ? (int)ncpu - 1 : 1);
 	for (unsigned int i = 0; i < rt->nwqs; i++) {
 		r = wq_rt_new(i, &rt->wqs[i]);
 		if (r)
@@ -223,7 +229,7 @@ static int rt_start_engines(struct dsa_rt *rt)
 		rt->engine_group[i] = g;
 		if (g < 0)
 			continue;
-		r = engine_rt_start(rt, i, rt->groups[g], rt->spin_us, &e);
+		r = engine_rt_start(rt, i, rt->groups[g], rt->spin_us, &rt->spin_budget, &e);
 		if (r) {
 			rt_stop_engines(rt);
 			return r;

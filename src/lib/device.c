@@ -109,7 +109,7 @@ SVA_EXPORT int sva_device_new(const struct sva_device_config *cfg, struct sva_de
 	if (r)
 		goto err_free;
 	atomic_init(&dev->refs, 1);
-	dev->pid = getpid();
+	dev->pid = proc_pid_get();
 	snprintf(dev->name, sizeof(dev->name), "dsa%u", p.id);
 	if (!cfg || !(cfg->flags & SVA_CONFIG_UNCONFIGURED)) {
 		r = apply_default_config(dev);

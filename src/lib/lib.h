@@ -41,6 +41,8 @@ struct sva_portal {
  * A fork child starts without one (SYS-6). NULL only when out of memory.
  */
 struct as *proc_as(void);
+/* The calling process's pid, cached (reset in a fork child). */
+pid_t proc_pid_get(void);
 /* -ECHILD when called from a process other than pid (use after fork). */
 int proc_check(pid_t pid);
 

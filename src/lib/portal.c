@@ -86,7 +86,7 @@ SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned
 	p->wq_id = wq;
 	p->unlimited = flags & SVA_PORTAL_UNLIMITED;
 	p->dedicated = !cfg->shared;
-	p->pid = getpid();
+	p->pid = proc_pid_get();
 	if (p->dedicated) {
 		/* idxd_wq_set_pasid(): the device uses WQCFG.pasid on a DWQ. */
 		cfg->pasid = p->pasid;

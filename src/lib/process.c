@@ -6,6 +6,7 @@
  * touching the object, which belongs to the parent's memory image.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -14,11 +15,18 @@
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct as *proc_self;		/* proc_lock */
 static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
+/*
+ * Our pid, cached: glibc no longer caches getpid(), and a syscall on every
+ * submission cost ~150 ns (measured by svabench). 0 = not known yet; the
+ * fork child handler clears it.
+ */
+static _Atomic pid_t proc_pid;
 
 static void proc_atfork_child(void)
 {
 	pthread_mutex_init(&proc_lock, NULL);
 	proc_self = NULL;
+	atomic_store(&proc_pid, 0);
 }
 
 static void proc_init(void)
@@ -39,7 +47,19 @@ struct as *proc_as(void)
 	return as;
 }
 
+pid_t proc_pid_get(void)
+{
+	pid_t p = atomic_load_explicit(&proc_pid, memory_order_relaxed);
+
+	if (sva_unlikely(!p)) {
+		pthread_once(&proc_once, proc_init);
+		p = getpid();
+		atomic_store_explicit(&proc_pid, p, memory_order_relaxed);
+	}
+	return p;
+}
+
 int proc_check(pid_t pid)
 {
-	return getpid() == pid ? 0 : -ECHILD;
+	return proc_pid_get() == pid ? 0 : -ECHILD;
 }
