@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all build deps run check check-asan check-tsan fuzz bench format clean
+.PHONY: all build deps run check check-asan check-tsan fuzz fuzz-run bench clean
 
 all: build
 
@@ -34,13 +34,18 @@ check-tsan: deps
 	cmake -S . -B build-tsan -DSVA_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
 		-DSVA_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|stress'
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|stress|api'
 
 # libFuzzer binaries (clang): build-fuzz/tests/fuzz_<name>
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DSVA_BUILD_FUZZ=ON -DSVA_BUILD_BENCH=OFF \
 		-DSVA_SANITIZE=address,undefined $(CMAKE_FLAGS)
 	cmake --build build-fuzz -j $(JOBS)
+
+# Run every fuzzer for FUZZ_SECONDS on a scratch copy of its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	scripts/fuzz-run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	bench/run_all.sh $(BUILD)

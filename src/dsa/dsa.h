@@ -419,7 +419,8 @@ uint32_t wq_rt_size(const struct wq_rt *wq);
 void wq_rt_set_owner(struct wq_rt *wq, struct as *as, uint32_t pasid);
 /*
  * ENQCMD/ENQCMDS: admit while occupancy < limit (threshold or size), atomically
- * and lock-free. Takes an as_work reference for accepted descriptors.
+ * and lock-free. The caller keeps the address space alive until the
+ * descriptor completed: portals hold a reference and drain at close.
  */
 enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as *as,
 			    uint32_t pasid, bool priv, bool unlimited);

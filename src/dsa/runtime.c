@@ -172,8 +172,6 @@ void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
 		}
 		wq_rt_count(wq, WQ_STAT_COMPLETED);
 	}
-	/* Last: teardown of the address space may proceed once this drops. */
-	as_work_end(it->as);
 }
 
 void rt_record_drop(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,

@@ -63,7 +63,13 @@ struct wq_rt {
 	pthread_mutex_t abort_lock;
 	_Atomic unsigned int naborts;
 	struct wq_abort aborts[WQ_MAX_ABORTS];	/* abort_lock */
-	_Atomic uint64_t stat[6];	/* WQ_STAT_* */
+	/*
+	 * WQ_STAT_*. Accepted is derived from tail; the engine-side counters
+	 * live on their own cache line so that submitters and engines do not
+	 * bounce one line per descriptor.
+	 */
+	_Atomic uint64_t stat[6] __attribute__((aligned(64)));
+	_Atomic uint64_t stat_engine[2] __attribute__((aligned(64)));	/* completed, aborted */
 };
 
 int wq_rt_new(unsigned int id, struct wq_rt **ret_wq)
@@ -112,6 +118,7 @@ int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa
 		wq->mask = cap - 1;
 	}
 	/* Slot i is free for position i: seq = i (the ring starts at position 0). */
+	atomic_fetch_add(&wq->stat[WQ_STAT_ACCEPTED], atomic_load(&wq->tail));
 	atomic_store(&wq->tail, 0);
 	atomic_store(&wq->head, 0);
 	for (uint64_t i = 0; i < cap; i++)
@@ -173,13 +180,20 @@ void wq_rt_set_owner(struct wq_rt *wq, struct as *as, uint32_t pasid)
 
 void wq_rt_count(struct wq_rt *wq, int what)
 {
-	atomic_fetch_add_explicit(&wq->stat[what], 1, memory_order_relaxed);
+	_Atomic uint64_t *c = what >= WQ_STAT_COMPLETED ? &wq->stat_engine[what - WQ_STAT_COMPLETED]
+						      : &wq->stat[what];
+
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
 void wq_rt_stats(const struct wq_rt *wq, uint64_t ret[6])
 {
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < WQ_STAT_COMPLETED; i++)
 		ret[i] = atomic_load_explicit(&wq->stat[i], memory_order_relaxed);
+	ret[WQ_STAT_COMPLETED] = atomic_load_explicit(&wq->stat_engine[0], memory_order_relaxed);
+	ret[WQ_STAT_ABORTED] = atomic_load_explicit(&wq->stat_engine[1], memory_order_relaxed);
+	/* Every accepted descriptor took exactly one ring position. */
+	ret[WQ_STAT_ACCEPTED] += atomic_load_explicit(&wq->tail, memory_order_relaxed);
 }
 
 /* Take one unit of occupancy below limit, unless closed. */
@@ -227,9 +241,7 @@ enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struc
 		wq_rt_count(wq, WQ_STAT_RETRIES);
 		return WQ_RETRY;
 	}
-	as_work_begin(as);
 	wq_publish(wq, d, as, pasid, priv);
-	wq_rt_count(wq, WQ_STAT_ACCEPTED);
 	return WQ_ACCEPTED;
 }
 
@@ -252,10 +264,8 @@ enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d)
 		wq_rt_count(wq, WQ_STAT_IGNORED);
 		return WQ_IGNORED;
 	}
-	as_work_begin(as);
 	/* The device uses WQCFG.pasid; the descriptor's PASID and Priv are ignored. */
 	wq_publish(wq, d, as, atomic_load(&wq->owner_pasid), false);
-	wq_rt_count(wq, WQ_STAT_ACCEPTED);
 	return WQ_ACCEPTED;
 }
 

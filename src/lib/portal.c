@@ -81,6 +81,12 @@ SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned
 	r = as_bind(p->as, PASID_MAX, &p->pasid);
 	if (r)
 		goto err_unlock;
+	/*
+	 * The portal's reference keeps the address space (and its PASID)
+	 * alive while descriptors submitted through it may run; close drains
+	 * them before dropping it (the kernel's release-then-mmput order).
+	 */
+	as_ref(p->as);
 	p->dev = lib_device_ref(dev);
 	p->wq = rt_wq(dev->rt, wq);
 	p->wq_id = wq;
@@ -130,6 +136,7 @@ SVA_EXPORT struct sva_portal *sva_portal_close(struct sva_portal *p)
 		}
 		rt_unlock(dev->rt);
 		as_unbind(p->as);
+		as_unref(p->as);
 	}
 	free(p);
 	lib_device_unref(dev);
