@@ -41,10 +41,15 @@ struct wq_abort {
 
 struct wq_rt {
 	unsigned int id;
-	_Atomic uint32_t state;		/* occupancy | WQ_CLOSED */
-	_Atomic uint64_t tail;		/* next position to take (producers) */
-	_Atomic uint64_t head;		/* next position to dequeue (group lock) */
-	struct wq_slot *ring;
+	/*
+	 * One cache line each: the admission word is shared by submitters and
+	 * engines by nature, but the tail is producers' only and the head the
+	 * engines' only, so neither bounces with the other side's writes.
+	 */
+	_Atomic uint32_t state __attribute__((aligned(64)));	/* occupancy | WQ_CLOSED */
+	_Atomic uint64_t tail __attribute__((aligned(64)));	/* next position to take */
+	_Atomic uint64_t head __attribute__((aligned(64)));	/* next to dequeue (group lock) */
+	struct wq_slot *ring __attribute__((aligned(64)));
 	uint64_t cap, mask;		/* ring capacity, a power of two >= size */
 	/*
 	 * Configuration snapshot, written only while closed. Submitters read
