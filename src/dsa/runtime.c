@@ -281,42 +281,45 @@ static int rt_wq_disable_locked(struct dsa_rt *rt, unsigned int i, bool abort)
 	return dsa_dev_wq_disable(rt->dev, i);
 }
 
-int rt_wq_enable(struct dsa_rt *rt, unsigned int wq)
+static int rt_wq_disable_plain(struct dsa_rt *rt, unsigned int wq)
+{
+	return rt_wq_disable_locked(rt, wq, false);
+}
+
+static int rt_wq_reset_locked(struct dsa_rt *rt, unsigned int wq)
+{
+	if (dsa_dev_wq(rt->dev, wq)->state == DSA_STATE_ENABLED)
+		rt_wq_disable_locked(rt, wq, true);
+	return dsa_dev_wq_reset(rt->dev, wq);
+}
+
+/* Run one WQ command under the admin lock: one command at a time. */
+static int rt_wq_command(struct dsa_rt *rt, unsigned int wq,
+			 int (*cmd)(struct dsa_rt *rt, unsigned int wq))
 {
 	int r;
 
 	if (wq >= rt->nwqs)
 		return -EINVAL;
 	pthread_mutex_lock(&rt->admin);
-	r = rt_wq_enable_locked(rt, wq);
+	r = cmd(rt, wq);
 	pthread_mutex_unlock(&rt->admin);
 	return r;
+}
+
+int rt_wq_enable(struct dsa_rt *rt, unsigned int wq)
+{
+	return rt_wq_command(rt, wq, rt_wq_enable_locked);
 }
 
 int rt_wq_disable(struct dsa_rt *rt, unsigned int wq)
 {
-	int r;
-
-	if (wq >= rt->nwqs)
-		return -EINVAL;
-	pthread_mutex_lock(&rt->admin);
-	r = rt_wq_disable_locked(rt, wq, false);
-	pthread_mutex_unlock(&rt->admin);
-	return r;
+	return rt_wq_command(rt, wq, rt_wq_disable_plain);
 }
 
 int rt_wq_reset(struct dsa_rt *rt, unsigned int wq)
 {
-	int r;
-
-	if (wq >= rt->nwqs)
-		return -EINVAL;
-	pthread_mutex_lock(&rt->admin);
-	if (dsa_dev_wq(rt->dev, wq)->state == DSA_STATE_ENABLED)
-		rt_wq_disable_locked(rt, wq, true);
-	r = dsa_dev_wq_reset(rt->dev, wq);
-	pthread_mutex_unlock(&rt->admin);
-	return r;
+	return rt_wq_command(rt, wq, rt_wq_reset_locked);
 }
 
 /* device */
