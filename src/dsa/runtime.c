@@ -36,6 +36,14 @@ struct dsa_rt {
 	_Atomic size_t trace_len;
 };
 
+/* The model's "occupancy" attribute reads the live queue (called under its lock). */
+static uint32_t rt_occupancy(void *arg, unsigned int wq)
+{
+	struct dsa_rt *rt = arg;
+
+	return wq < rt->nwqs ? wq_rt_occupancy(rt->wqs[wq]) : 0;
+}
+
 int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret_rt)
 {
 	struct dsa_rt *rt = calloc(1, sizeof(*rt));
@@ -65,6 +73,7 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 		if (r)
 			goto err_objs;
 	}
+	dsa_dev_set_occupancy_fn(rt->dev, rt_occupancy, rt);
 	*ret_rt = rt;
 	return 0;
 

@@ -99,7 +99,7 @@ SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned
 		cfg->pasid_en = true;
 		wq_rt_set_owner(p->wq, p->as, p->pasid);
 	}
-	cfg->clients++;
+	dsa_dev_wq_clients_add(rt_dev(dev->rt), wq, 1);
 	rt_unlock(dev->rt);
 	*ret_portal = p;
 	return 0;
@@ -127,8 +127,7 @@ SVA_EXPORT struct sva_portal *sva_portal_close(struct sva_portal *p)
 			rt_drain(dev->rt, (int)p->wq_id, p->pasid, false);
 		rt_lock(dev->rt);
 		cfg = dsa_dev_wq(rt_dev(dev->rt), p->wq_id);
-		if (cfg->clients)
-			cfg->clients--;
+		dsa_dev_wq_clients_add(rt_dev(dev->rt), p->wq_id, -1);
 		if (p->dedicated) {
 			wq_rt_set_owner(p->wq, NULL, PASID_INVALID);
 			cfg->pasid = 0;

@@ -47,6 +47,13 @@ static void test_shared(struct sva_device *dev)
 	T_EQ(sva_wq_stats(dev, 0, &st), 0);
 	T_EQ(st.occupancy, 64);
 	T_EQ(st.ignored, 1);
+	/* The sysfs-style attributes read the live device. */
+	char buf[32];
+
+	T_CHECK(sva_attr_get(dev, "wq0.0", "occupancy", buf, sizeof(buf)) >= 0 &&
+			strcmp(buf, "64") == 0, "occupancy attribute '%s'", buf);
+	T_CHECK(sva_attr_get(dev, "wq0.0", "clients", buf, sizeof(buf)) >= 0 &&
+			strcmp(buf, "2") == 0, "clients attribute '%s'", buf);
 	rt_pause(dev->rt, false);
 	T_EQ(sva_drain_wq(dev, 0), 0);
 	for (int i = 0; i < 64; i++)
