@@ -207,6 +207,40 @@ static inline void sva_credits_put(struct sva_credits *c, int n)
 	c->avail += n;
 }
 
+/* CPU side: ENQCMD / MOVDIR64B executed by the program itself */
+
+/*
+ * Map portal p as one 4 KiB page, as mmap() of /dev/dsa/wqX.Y does. The
+ * page has no access rights, so a native store faults too; it is not
+ * inherited by fork children (MADV_DONTFORK, like VM_DONTCOPY). ENQCMD or
+ * MOVDIR64B executed on it (intrinsics, inline asm) reach the portal's WQ
+ * once sva_trap_install() has run. Unmap with sva_portal_munmap().
+ */
+int sva_portal_mmap(struct sva_portal *p, void **ret_addr);
+int sva_portal_munmap(struct sva_portal *p, void *addr);
+/*
+ * Install the SIGILL/SIGSEGV/SIGBUS handlers that emulate ENQCMD,
+ * ENQCMDS, MOVDIR64B and WAITPKG (UMONITOR/UMWAIT/TPAUSE). Signals that are
+ * not ours go to the previous handlers or the default action. Idempotent.
+ */
+int sva_trap_install(void);
+
+struct sva_trap_stats {
+	uint32_t size;			/* sizeof(struct sva_trap_stats) */
+	uint32_t reserved0;
+	uint64_t enqcmd;		/* emulated ENQCMDs (accepted or retried) */
+	uint64_t movdir64b;		/* emulated MOVDIR64Bs */
+	uint64_t waitpkg;		/* emulated UMONITOR/UMWAIT/TPAUSE */
+	uint64_t fixups_thread;		/* lazy IA32_PASID fixups of the calling thread */
+	uint64_t fixups_process;	/* ... of the whole process */
+	uint64_t chained;		/* signals passed to the previous handler */
+	uint64_t reserved[8];
+};
+
+int sva_trap_stats(struct sva_trap_stats *ret_stats);
+/* The calling thread's emulated IA32_PASID: VALID (bit 31) | PASID, 0 if cleared. */
+uint32_t sva_msr_pasid(void);
+
 /* counters */
 
 struct sva_wq_stats {

@@ -74,4 +74,64 @@ uint64_t x86_effective_addr(const struct x86_decoded *d, const uint64_t gpr[16],
  */
 uint64_t x86_reg_addr(const struct x86_decoded *d, const uint64_t gpr[16]);
 
+/* msr.c: the emulated IA32_PASID MSR (system.md §3, SYS-4..SYS-6) */
+
+#define MSR_IA32_PASID		0xD93
+#define MSR_IA32_PASID_VALID	(1u << 31)
+
+enum msr_check {
+	MSR_OK,		/* the MSR was valid: *ret_pasid is its PASID */
+	MSR_FIXED,	/* first ENQCMD of the thread: the MSR was loaded now */
+	MSR_FATAL,	/* no PASID in the process, or a second fault: SIGSEGV */
+};
+
+/*
+ * The lazy #GP fixup of try_fixup_enqcmd_gp(), for an ENQCMD executed with
+ * this thread's emulated MSR: valid → MSR_OK; invalid, the process holds a
+ * PASID (process_pasid != PASID_INVALID) and the thread is not activated
+ * yet → load the MSR, mark the thread, count a fixup, MSR_FIXED; otherwise
+ * MSR_FATAL. Async-signal-safe (thread-local state and atomics only).
+ */
+enum msr_check msr_enqcmd(uint32_t process_pasid, uint32_t *ret_pasid);
+/* This thread's MSR value (VALID bit | PASID), 0 when cleared. */
+uint32_t msr_read(void);
+bool msr_activated(void);
+/* Clear this thread's MSR and activation (SYS-5/SYS-6). */
+void msr_thread_reset(void);
+/* A fork child: the thread's MSR and the process's fixup count start at 0. */
+void msr_fork_child(void);
+uint64_t msr_fixups_thread(void);
+uint64_t msr_fixups_process(void);
+
+/* enq.c: the portal registry and instruction semantics (system.md §5, SYS-8) */
+
+struct sva_portal;
+
+/* Register [addr, addr + len) as the mapping of portal p (limited/unlimited). */
+int enq_register(void *addr, size_t len, struct sva_portal *p);
+/* Forget a mapping; -ENOENT if addr does not start one. */
+int enq_unregister(void *addr);
+/* A fork child: forget every mapping (they are not inherited). */
+void enq_fork_child(void);
+/* The portal mapped at addr, or NULL: lock-free, async-signal-safe. */
+struct sva_portal *enq_lookup(uint64_t addr);
+
+enum enq_result {
+	ENQ_ACCEPTED,	/* ENQCMD: ZF = 0 */
+	ENQ_RETRY,	/* ENQCMD: ZF = 1 */
+	ENQ_DONE,	/* MOVDIR64B: posted, flags untouched */
+	ENQ_GP,		/* the instruction faults (#GP): fatal SIGSEGV */
+};
+
+/*
+ * Execute a decoded ENQCMD/MOVDIR64B: dst is the destination (register)
+ * address, desc the 64 bytes already copied from the source. ENQCMD goes
+ * through msr_enqcmd(); a destination that is not a portal answers Retry;
+ * MOVDIR64B to ordinary memory is a plain 64-byte store (guarded).
+ * Async-signal-safe.
+ */
+enum enq_result enq_execute(enum x86_insn insn, uint64_t dst, const void *desc);
+/* The process PASID as ENQCMD sees it (PASID_INVALID when unbound). */
+uint32_t enq_process_pasid(void);
+
 #endif /* SVA_CPU_H */

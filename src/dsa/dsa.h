@@ -483,6 +483,10 @@ int rt_drain(struct dsa_rt *rt, int wq, uint32_t pasid, bool abort);
 /* Record a MOVDIR64B dropped by a full DWQ in SWERROR (0x53). */
 void rt_record_drop(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,
 		    uint32_t pasid);
+/* The same from a signal handler: lock-free, folded into SWERROR by rt_fold_drops(). */
+void rt_record_drop_async(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,
+			  uint32_t pasid);
+void rt_fold_drops(struct dsa_rt *rt);
 void rt_engine_stats(struct dsa_rt *rt, unsigned int engine, uint64_t ret[4], int *ret_group);
 void rt_device_stats(struct dsa_rt *rt, uint64_t *by_opcode, uint64_t *by_status,
 		     uint64_t *ret_faults, uint64_t *ret_swerrors);

@@ -30,6 +30,11 @@ struct dsa_rt {
 	uint32_t spin_us;
 	_Atomic int spin_budget;		/* idle engines allowed to spin */
 	_Atomic uint64_t by_opcode[256], by_status[256], faults, swerrors;
+	/* drops recorded from signal context, folded into SWERROR later */
+	_Atomic uint32_t drop_claim;		/* 1 while drop_info is being written */
+	_Atomic uint32_t drops_pending;
+	struct dsa_swerr drop_info;		/* the first pending drop */
+	_Atomic unsigned int drop_wq;
 	/* dispatch trace: the WQ id of each dispatched descriptor, in order */
 	uint8_t *_Atomic trace;
 	size_t trace_cap;
@@ -195,6 +200,35 @@ void rt_record_drop(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_des
 
 	atomic_fetch_add_explicit(&rt->swerrors, 1, memory_order_relaxed);
 	dsa_dev_swerror_record(rt->dev, &e, wq_rt_id(wq));
+}
+
+void rt_record_drop_async(struct dsa_rt *rt, struct wq_rt *wq, const struct dsa_hw_desc *d,
+			  uint32_t pasid)
+{
+	uint32_t zero = 0;
+
+	/* The first drop since the last fold keeps its details; later ones count. */
+	if (atomic_load(&rt->drops_pending) == 0 &&
+	    atomic_compare_exchange_strong(&rt->drop_claim, &zero, 1)) {
+		rt->drop_info = (struct dsa_swerr){ .valid = true, .error = 0x53,
+						    .opcode = d->opcode, .pasid = pasid };
+		atomic_store(&rt->drop_wq, wq_rt_id(wq));
+	}
+	atomic_fetch_add(&rt->drops_pending, 1);
+}
+
+void rt_fold_drops(struct dsa_rt *rt)
+{
+	uint32_t n = atomic_exchange(&rt->drops_pending, 0);
+
+	if (!n)
+		return;
+	/* A second error while valid sets overflow, as the register does. */
+	dsa_dev_swerror_record(rt->dev, &rt->drop_info, atomic_load(&rt->drop_wq));
+	if (n > 1)
+		dsa_dev_swerror_record(rt->dev, &rt->drop_info, atomic_load(&rt->drop_wq));
+	atomic_fetch_add_explicit(&rt->swerrors, n, memory_order_relaxed);
+	atomic_store(&rt->drop_claim, 0);
 }
 
 /* engines and groups */

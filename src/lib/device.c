@@ -29,14 +29,19 @@ static const struct {
 	{ "engine0.3", "group_id", "1" },
 };
 
-static int apply_default_config(struct sva_device *dev)
+static int apply_default_config(struct sva_device *dev, unsigned int id)
 {
+	char obj[32];
 	int r;
 
 	for (size_t i = 0; i < sizeof(default_config) / sizeof(default_config[0]); i++) {
-		r = dsa_dev_attr_set(rt_dev(dev->rt), default_config[i].obj,
-				     default_config[i].attr, default_config[i].val);
-		/* driver_name exists only in the 6.7 personality; others must succeed. */
+		/* The table names device 0's objects; device N's are "wqN.x" etc. */
+		const char *dot = strchr(default_config[i].obj, '.');
+		int n = (int)(strchr(default_config[i].obj, '0') - default_config[i].obj);
+
+		snprintf(obj, sizeof(obj), "%.*s%u%s", n, default_config[i].obj, id, dot);
+		r = dsa_dev_attr_set(rt_dev(dev->rt), obj, default_config[i].attr,
+				     default_config[i].val);
 		if (r)
 			return r;
 	}
@@ -112,7 +117,7 @@ SVA_EXPORT int sva_device_new(const struct sva_device_config *cfg, struct sva_de
 	dev->pid = proc_pid_get();
 	snprintf(dev->name, sizeof(dev->name), "dsa%u", p.id);
 	if (!cfg || !(cfg->flags & SVA_CONFIG_UNCONFIGURED)) {
-		r = apply_default_config(dev);
+		r = apply_default_config(dev, p.id);
 		if (r)
 			goto err_rt;
 	}
@@ -167,6 +172,7 @@ SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char 
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	rt_fold_drops(dev->rt);
 	r = dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
 	return r < 0 ? r : (int)strlen(buf);
 }
@@ -326,6 +332,7 @@ SVA_EXPORT int sva_swerror(struct sva_device *dev, uint64_t ret_words[4])
 {
 	if (!dev || !ret_words)
 		return -EINVAL;
+	rt_fold_drops(dev->rt);
 	dsa_dev_swerror_read(rt_dev(dev->rt), ret_words);
 	return 0;
 }
@@ -334,6 +341,7 @@ SVA_EXPORT int sva_swerror_clear(struct sva_device *dev)
 {
 	if (!dev)
 		return -EINVAL;
+	rt_fold_drops(dev->rt);
 	dsa_dev_swerror_clear(rt_dev(dev->rt));
 	return 0;
 }

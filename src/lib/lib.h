@@ -46,6 +46,16 @@ pid_t proc_pid_get(void);
 /* -ECHILD when called from a process other than pid (use after fork). */
 int proc_check(pid_t pid);
 
+/* The process PASID, PASID_INVALID when unbound; async-signal-safe. */
+uint32_t proc_pasid(void);
+
+/* submission from the trap layer (portal.c): async-signal-safe */
+
+/* ENQCMD with the PASID of the thread's IA32_PASID: 0 accepted, 1 retry. */
+int lib_trap_enqcmd(struct sva_portal *p, const void *desc, uint32_t pasid);
+/* MOVDIR64B: posted; a drop is recorded without taking locks. */
+void lib_trap_movdir64b(struct sva_portal *p, const void *desc);
+
 /* devices (device.c) */
 struct sva_device *lib_device_ref(struct sva_device *dev);
 void lib_device_unref(struct sva_device *dev);

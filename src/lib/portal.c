@@ -7,10 +7,12 @@
  * descriptor's (ENQCMD), and answers with the instruction's semantics.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "lib.h"
+#include "cpu/cpu.h"
 
 SVA_EXPORT int sva_bind(struct sva_device *dev, uint32_t *ret_pasid)
 {
@@ -201,4 +203,82 @@ SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
 		break;
 	}
 	return 0;
+}
+
+/* The trap layer's entry points: async-signal-safe (lock-free admission). */
+
+int lib_trap_enqcmd(struct sva_portal *p, const void *desc, uint32_t pasid)
+{
+	const struct dsa_hw_desc *d = desc;
+
+	/* A portal of another process (ctx->mm check): never submitted. */
+	if (p->pid != proc_pid_get())
+		return 1;
+	if (wq_rt_enqcmd(p->wq, d, p->as, pasid, false, p->unlimited) != WQ_ACCEPTED)
+		return 1;
+	group_rt_kick_wq(p->wq);
+	return 0;
+}
+
+void lib_trap_movdir64b(struct sva_portal *p, const void *desc)
+{
+	const struct dsa_hw_desc *d = desc;
+
+	if (p->pid != proc_pid_get())
+		return;
+	switch (wq_rt_movdir64b(p->wq, d)) {
+	case WQ_ACCEPTED:
+		group_rt_kick_wq(p->wq);
+		break;
+	case WQ_DROPPED:
+		/* The model's SWERROR takes a lock: park the drop for later. */
+		rt_record_drop_async(p->dev->rt, p->wq, d, p->pasid);
+		break;
+	default:
+		break;
+	}
+}
+
+SVA_EXPORT int sva_portal_mmap(struct sva_portal *p, void **ret_addr)
+{
+	void *a;
+	int r;
+
+	if (!p || !ret_addr)
+		return -EINVAL;
+	r = proc_check(p->pid);
+	if (r)
+		return r;
+	/*
+	 * No access: a native ENQCMD/MOVDIR64B store faults as well, so the
+	 * trap layer sees it on CPUs that have the instructions.
+	 */
+	a = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED)
+		return -errno;
+	/* VM_DONTCOPY: a fork child has no portal (SYS-6). */
+	if (madvise(a, 4096, MADV_DONTFORK)) {
+		r = -errno;
+		munmap(a, 4096);
+		return r;
+	}
+	r = enq_register(a, 4096, p);
+	if (r) {
+		munmap(a, 4096);
+		return r;
+	}
+	*ret_addr = a;
+	return 0;
+}
+
+SVA_EXPORT int sva_portal_munmap(struct sva_portal *p, void *addr)
+{
+	int r;
+
+	if (!p || !addr || enq_lookup((uint64_t)(uintptr_t)addr) != p)
+		return -EINVAL;
+	r = enq_unregister(addr);
+	if (r)
+		return r;
+	return munmap(addr, 4096) ? -errno : 0;
 }

@@ -11,9 +11,10 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "cpu/cpu.h"
 
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct as *proc_self;		/* proc_lock */
+static struct as *_Atomic proc_self;	/* written under proc_lock */
 static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
 /*
  * Our pid, cached: glibc no longer caches getpid(), and a syscall on every
@@ -25,8 +26,11 @@ static _Atomic pid_t proc_pid;
 static void proc_atfork_child(void)
 {
 	pthread_mutex_init(&proc_lock, NULL);
-	proc_self = NULL;
+	atomic_store(&proc_self, NULL);
 	atomic_store(&proc_pid, 0);
+	/* The child's mm has no PASID, no portal, its thread a cleared MSR (SYS-6). */
+	msr_fork_child();
+	enq_fork_child();
 }
 
 static void proc_init(void)
@@ -40,11 +44,18 @@ struct as *proc_as(void)
 
 	pthread_once(&proc_once, proc_init);
 	pthread_mutex_lock(&proc_lock);
-	if (!proc_self && as_new_self(pasid_alloc_global(), &proc_self))
-		proc_self = NULL;
-	as = proc_self;
+	as = atomic_load(&proc_self);
+	if (!as && as_new_self(pasid_alloc_global(), &as) == 0)
+		atomic_store(&proc_self, as);
 	pthread_mutex_unlock(&proc_lock);
 	return as;
+}
+
+uint32_t proc_pasid(void)
+{
+	struct as *as = atomic_load(&proc_self);
+
+	return as ? as_pasid(as) : PASID_INVALID;
 }
 
 pid_t proc_pid_get(void)
