@@ -22,7 +22,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results=${RESULTS:-$build/bench-results/$stamp}
 img=$root/docs/img
 
-for prog in bench/engine bench/pasid_bench tools/svabench; do
+for prog in bench/engine bench/pasid_bench bench/sigill_trap tools/svabench; do
 	if [ ! -x "$build/$prog" ]; then
 		echo "run_all: $build/$prog missing; run make first" >&2
 		exit 1
@@ -62,6 +62,8 @@ echo "== engine" >&2
 "$build/bench/engine" --json >"$results/engine.json"
 echo "== pasid_bench" >&2
 "$build/bench/pasid_bench" | tee "$results/pasid_bench.txt" >&2
+echo "== sigill_trap" >&2
+"$build/bench/sigill_trap" | tee "$results/sigill_trap.txt" >&2
 echo "== svabench $*" >&2
 "$build/tools/svabench" --json "$@" >"$results/svabench.json"
 echo "load after: $(cat /proc/loadavg)" >>"$results/machine.txt"
@@ -117,6 +119,12 @@ jq -r '.results | map(select(.workload == "noop-batch" and .batch > 1)) | group_
 	echo
 	echo '```'
 	cat "$results/pasid_bench.txt"
+	echo '```'
+	echo
+	echo "Trap cost (build/bench/sigill_trap, same run):"
+	echo
+	echo '```'
+	cat "$results/sigill_trap.txt"
 	echo '```'
 } >"$results/summary.md"
 
