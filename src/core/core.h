@@ -135,6 +135,8 @@ void atc_inject_clear(struct atc *atc);
 /* Have the ATC invalidated by munmap/mprotect/madvise/mremap; -ENOSPC when full. */
 int mmu_notify_register(struct atc *atc);
 void mmu_notify_unregister(struct atc *atc);
+/* Also call fn for every interposed munmap (async-signal-safe listeners only). */
+void mmu_notify_set_unmap_hook(void (*fn)(const void *addr, size_t len));
 
 /* Address spaces (as.c): the analogue of a process mm */
 

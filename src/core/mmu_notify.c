@@ -57,6 +57,14 @@ void mmu_notify_unregister(struct atc *atc)
 		sched_yield();
 }
 
+/* An extra listener for unmaps (the portal registry of src/cpu). */
+static void (*_Atomic notify_unmap_hook)(const void *addr, size_t len);
+
+void mmu_notify_set_unmap_hook(void (*fn)(const void *addr, size_t len))
+{
+	atomic_store(&notify_unmap_hook, fn);
+}
+
 __attribute__((no_sanitize("thread"))) static void notify_invalidate(const void *addr, size_t len)
 {
 	atomic_fetch_add(&notify_active, 1);
@@ -107,8 +115,11 @@ __attribute__((visibility("default"))) void *mremap(void *old, size_t old_len, s
 __attribute__((no_sanitize("thread"))) int munmap(void *addr, size_t len)
 {
 	int (*fn)(void *, size_t) = atomic_load(&real_munmap);
+	void (*hook)(const void *, size_t) = atomic_load(&notify_unmap_hook);
 
 	notify_invalidate(addr, len);
+	if (hook)
+		hook(addr, len);
 	return fn ? fn(addr, len) : (int)syscall(SYS_munmap, addr, len);
 }
 

@@ -123,6 +123,19 @@ enum enq_result {
 	ENQ_GP,		/* the instruction faults (#GP): fatal SIGSEGV */
 };
 
+/* Why the last enq_execute() of this thread faulted, for the error message. */
+enum enq_why {
+	ENQ_WHY_NONE,
+	ENQ_WHY_ALIGN,		/* destination not 64-byte aligned */
+	ENQ_WHY_SRC_BITS,	/* ENQCMD source bits 31:0 not zero */
+	ENQ_WHY_NO_PASID,	/* the process holds no PASID */
+	ENQ_WHY_SECOND_FAULT,	/* the thread was already activated */
+	ENQ_WHY_UNMAPPED,	/* destination not mapped writable */
+	ENQ_WHY_ENQCMDS,	/* ENQCMDS from user mode */
+};
+
+enum enq_why enq_why(void);
+
 /*
  * Execute a decoded ENQCMD/MOVDIR64B: dst is the destination (register)
  * address, desc the 64 bytes already copied from the source. ENQCMD goes

@@ -23,6 +23,31 @@ struct enq_map {
 };
 
 static struct enq_map enq_maps[ENQ_MAX_MAPS];
+static __thread enum enq_why enq_last_why;
+
+enum enq_why enq_why(void)
+{
+	return enq_last_why;
+}
+
+static enum enq_result enq_gp(enum enq_why why)
+{
+	enq_last_why = why;
+	return ENQ_GP;
+}
+
+/* munmap() of a portal page forgets it: a later ENQCMD there faults. */
+static void enq_unmapped(const void *addr, size_t len)
+{
+	uint64_t a = (uint64_t)(uintptr_t)addr;
+
+	for (unsigned int i = 0; i < ENQ_MAX_MAPS; i++) {
+		uint64_t start = atomic_load(&enq_maps[i].start);
+
+		if (start > 1 && start >= a && start - a < len)
+			atomic_compare_exchange_strong(&enq_maps[i].start, &start, 0);
+	}
+}
 
 int enq_register(void *addr, size_t len, struct sva_portal *p)
 {
@@ -30,6 +55,7 @@ int enq_register(void *addr, size_t len, struct sva_portal *p)
 
 	if (!a || !len || !p)
 		return -EINVAL;
+	mmu_notify_set_unmap_hook(enq_unmapped);
 	for (unsigned int i = 0; i < ENQ_MAX_MAPS; i++) {
 		struct enq_map *m = &enq_maps[i];
 		uint64_t none = 0;
@@ -103,15 +129,15 @@ enum enq_result enq_execute(enum x86_insn insn, uint64_t dst, const void *desc)
 
 	/* Every form needs a 64-byte aligned destination, else #GP. */
 	if (dst & 63)
-		return ENQ_GP;
+		return enq_gp(ENQ_WHY_ALIGN);
 	switch (insn) {
 	case X86_ENQCMD:
 		/* The command's bits 31:0 come from IA32_PASID: the source's must be 0. */
 		memcpy(&dword0, desc, sizeof(dword0));
 		if (dword0)
-			return ENQ_GP;
+			return enq_gp(ENQ_WHY_SRC_BITS);
 		if (msr_enqcmd(enq_process_pasid(), &pasid) == MSR_FATAL)
-			return ENQ_GP;
+			return enq_gp(msr_activated() ? ENQ_WHY_SECOND_FAULT : ENQ_WHY_NO_PASID);
 		p = enq_lookup(dst);
 		/*
 		 * A DMWr to memory that is not a WQ answers Retry; a destination
@@ -119,7 +145,7 @@ enum enq_result enq_execute(enum x86_insn insn, uint64_t dst, const void *desc)
 		 * in a fork child whose parent's portal was not inherited.
 		 */
 		if (!p)
-			return dma_probe(dst, DMA_WRITE) ? ENQ_GP : ENQ_RETRY;
+			return dma_probe(dst, DMA_WRITE) ? enq_gp(ENQ_WHY_UNMAPPED) : ENQ_RETRY;
 		return lib_trap_enqcmd(p, desc, pasid) ? ENQ_RETRY : ENQ_ACCEPTED;
 	case X86_MOVDIR64B:
 		p = enq_lookup(dst);
@@ -132,11 +158,11 @@ enum enq_result enq_execute(enum x86_insn insn, uint64_t dst, const void *desc)
 			struct dma_ctx c = { 0 };
 			struct store_arg s = { dst, desc };
 
-			return dma_guarded(&c, store64, &s) ? ENQ_GP : ENQ_DONE;
+			return dma_guarded(&c, store64, &s) ? enq_gp(ENQ_WHY_UNMAPPED) : ENQ_DONE;
 		}
 	case X86_ENQCMDS:
 	default:
 		/* ENQCMDS is ring 0 only: #GP from user mode. */
-		return ENQ_GP;
+		return enq_gp(ENQ_WHY_ENQCMDS);
 	}
 }

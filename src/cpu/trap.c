@@ -66,6 +66,60 @@ static void trap_chain(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
+/* Append s to buf (async-signal-safe formatting). */
+static size_t trap_puts(char *buf, size_t n, size_t cap, const char *s)
+{
+	while (*s && n + 1 < cap)
+		buf[n++] = *s++;
+	return n;
+}
+
+static size_t trap_puthex(char *buf, size_t n, size_t cap, uint64_t v)
+{
+	char tmp[19] = "0x";
+	int k = 2;
+
+	for (int shift = 60; shift >= 0; shift -= 4) {
+		unsigned int digit = (v >> shift) & 15;
+
+		if (digit || k > 2 || shift == 0)
+			tmp[k++] = (char)(digit < 10 ? '0' + digit : 'a' + digit - 10);
+	}
+	tmp[k] = 0;
+	return trap_puts(buf, n, cap, tmp);
+}
+
+/* Tell the user what went wrong and what to do, before the fatal signal. */
+static void trap_explain(const char *insn, uint64_t rip, uint64_t dst, enum enq_why w)
+{
+	static const char *const why[] = {
+		[ENQ_WHY_NONE] = "the 64-byte source operand is not readable",
+		[ENQ_WHY_ALIGN] = "the destination is not 64-byte aligned",
+		[ENQ_WHY_SRC_BITS] = "bits 31:0 of the descriptor must be zero (the PASID comes "
+				     "from IA32_PASID)",
+		[ENQ_WHY_NO_PASID] = "this process has no PASID: open and mmap /dev/dsa/wqX.Y "
+				     "(or call sva_bind) before submitting",
+		[ENQ_WHY_SECOND_FAULT] = "a second fault on a thread whose IA32_PASID was "
+					 "already loaded",
+		[ENQ_WHY_UNMAPPED] = "no portal is mapped at the destination: was /dev/dsa/wqX.Y "
+				     "opened and mmapped (in this process, not inherited by fork)?",
+		[ENQ_WHY_ENQCMDS] = "ENQCMDS is a supervisor instruction (#GP in user mode)",
+	};
+	char buf[400];
+	size_t n = 0;
+
+	n = trap_puts(buf, n, sizeof(buf), "sva: ");
+	n = trap_puts(buf, n, sizeof(buf), insn);
+	n = trap_puts(buf, n, sizeof(buf), " at rip ");
+	n = trap_puthex(buf, n, sizeof(buf), rip);
+	n = trap_puts(buf, n, sizeof(buf), " to ");
+	n = trap_puthex(buf, n, sizeof(buf), dst);
+	n = trap_puts(buf, n, sizeof(buf), " faults (SIGSEGV): ");
+	n = trap_puts(buf, n, sizeof(buf), w < sizeof(why) / sizeof(why[0]) ? why[w] : "?");
+	n = trap_puts(buf, n, sizeof(buf), "\n");
+	(void)!write(STDERR_FILENO, buf, n);
+}
+
 /* The #GP an emulated instruction would take: fatal SIGSEGV. */
 static void trap_gp(void)
 {
@@ -179,14 +233,20 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 		struct copy_arg a = { desc, x86_effective_addr(&d, gpr, next) + trap_seg_base(d.seg) };
 		enum enq_result res;
 
+		static const char *const names[] = { [X86_ENQCMD] = "ENQCMD",
+						      [X86_ENQCMDS] = "ENQCMDS",
+						      [X86_MOVDIR64B] = "MOVDIR64B" };
+
+		dst = x86_reg_addr(&d, gpr);	/* ES: no override, base 0 */
 		/* The 64-byte source is read once, before anything else. */
 		if (dma_guarded(&c, copy64, &a)) {
+			trap_explain(names[d.insn], rip, dst, ENQ_WHY_NONE);
 			trap_gp();
 			return;
 		}
-		dst = x86_reg_addr(&d, gpr);	/* ES: no override, base 0 */
 		res = enq_execute(d.insn, dst, desc);
 		if (res == ENQ_GP) {
+			trap_explain(names[d.insn], rip, dst, enq_why());
 			trap_gp();
 			return;
 		}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsva-trap.so: run unmodified DSA programs on sva with LD_PRELOAD.
+ *
+ * At load it installs the ENQCMD/MOVDIR64B trap handlers. It interposes
+ * open/openat/mmap/close for the work-queue nodes a DSA program opens
+ * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when no such file exists
+ * on this machine, the open is served by the embedded device dsaD (created
+ * with the default configuration on first use), the one-page shared
+ * mapping becomes that WQ's portal, and close releases it (draining the
+ * process's work, as idxd's release does). Where the file does exist (a
+ * real idxd device) nothing is interposed: the native path stays native.
+ *
+ * Environment: SVA_DEV_ROOT (default "/dev"), SVA_TRAP_QUIET=1 to silence
+ * the one-line banner on stderr.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sva/sva.h"
+
+#define PRELOAD_EXPORT __attribute__((visibility("default")))
+#define MAX_FDS 256
+
+struct wq_fd {
+	_Atomic int fd;			/* -1: free */
+	struct sva_portal *portal;
+};
+
+static struct wq_fd wq_fds[MAX_FDS];
+static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sva_device *preload_dev;	/* preload_lock */
+static char dev_root[256] = "/dev";
+
+static int (*real_open)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_close)(int);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+
+__attribute__((constructor)) static void preload_init(void)
+{
+	const char *root = secure_getenv("SVA_DEV_ROOT");
+
+	for (int i = 0; i < MAX_FDS; i++)
+		atomic_init(&wq_fds[i].fd, -1);
+	if (root && strlen(root) < sizeof(dev_root))
+		strcpy(dev_root, root);
+	real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	real_mmap = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	sva_trap_install();
+	if (!secure_getenv("SVA_TRAP_QUIET"))
+		fprintf(stderr, "libsva-trap: ENQCMD/MOVDIR64B emulated; %s/dsa/wqX.Y served by sva\n",
+			dev_root);
+}
+
+/* "/dev/dsa/wq0.1" → device 0, WQ 1; -1 if the path is not a WQ node. */
+static int parse_wq_path(const char *path, unsigned int *ret_dev, unsigned int *ret_wq)
+{
+	size_t n = strlen(dev_root);
+	unsigned int d, q;
+	char tail;
+
+	if (!path || strncmp(path, dev_root, n) || strncmp(path + n, "/dsa/wq", 7))
+		return -1;
+	if (sscanf(path + n + 7, "%u.%u%c", &d, &q, &tail) != 2)
+		return -1;
+	*ret_dev = d;
+	*ret_wq = q;
+	return 0;
+}
+
+static struct wq_fd *fd_slot(int fd)
+{
+	for (int i = 0; i < MAX_FDS; i++) {
+		if (atomic_load(&wq_fds[i].fd) == fd && fd >= 0)
+			return &wq_fds[i];
+	}
+	return NULL;
+}
+
+/* Serve an open of a WQ node that does not exist on this machine. */
+static int open_wq(unsigned int dev_id, unsigned int wq, int flags)
+{
+	struct sva_portal *p;
+	int fd, r;
+
+	if (dev_id != 0) {	/* one embedded device: dsa0 */
+		errno = ENOENT;
+		return -1;
+	}
+	pthread_mutex_lock(&preload_lock);
+	if (!preload_dev && (r = sva_device_new(NULL, &preload_dev)) != 0) {
+		pthread_mutex_unlock(&preload_lock);
+		errno = -r;
+		return -1;
+	}
+	r = sva_portal_open(preload_dev, wq, SVA_PORTAL_LIMITED, &p);
+	pthread_mutex_unlock(&preload_lock);
+	if (r) {
+		errno = -r;	/* -EBUSY for a second opener of a dedicated WQ */
+		return -1;
+	}
+	/* A real descriptor to hand back: /dev/null stands in for the node. */
+	fd = real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC));
+	if (fd < 0) {
+		sva_portal_close(p);
+		return -1;
+	}
+	for (int i = 0; i < MAX_FDS; i++) {
+		int none = -1;
+
+		if (atomic_compare_exchange_strong(&wq_fds[i].fd, &none, -2)) {
+			wq_fds[i].portal = p;
+			atomic_store(&wq_fds[i].fd, fd);
+			return fd;
+		}
+	}
+	real_close(fd);
+	sva_portal_close(p);
+	errno = EMFILE;
+	return -1;
+}
+
+static int maybe_wq(const char *path, int flags, int fd)
+{
+	unsigned int d, q;
+
+	/* Only a node that is missing here is ours: real idxd stays native. */
+	if (fd >= 0 || errno != ENOENT || parse_wq_path(path, &d, &q))
+		return fd;
+	return open_wq(d, q, flags);
+}
+
+PRELOAD_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (!real_open)
+		return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+	return maybe_wq(path, flags, real_open(path, flags, mode));
+}
+
+PRELOAD_EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+PRELOAD_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (!real_openat)
+		return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return maybe_wq(path, flags, real_openat(dirfd, path, flags, mode));
+}
+
+PRELOAD_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct wq_fd *s = fd >= 0 ? fd_slot(fd) : NULL;
+	void *portal;
+	int r;
+
+	if (!s) {
+		if (!real_mmap)
+			return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+		return real_mmap(addr, len, prot, flags, fd, off);
+	}
+	/* idxd_cdev_mmap(): one page at most; the limited portal is mapped. */
+	if (len > 4096) {
+		errno = EINVAL;
+		return MAP_FAILED;
+	}
+	r = sva_portal_mmap(s->portal, &portal);
+	if (r) {
+		errno = -r;
+		return MAP_FAILED;
+	}
+	return portal;
+}
+
+PRELOAD_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+	__attribute__((alias("mmap")));
+
+PRELOAD_EXPORT int close(int fd)
+{
+	struct wq_fd *s = fd_slot(fd);
+
+	if (s) {
+		struct sva_portal *p = s->portal;
+
+		atomic_store(&s->fd, -1);
+		/* Release: drain this process's work on the WQ (idxd_cdev_release). */
+		sva_portal_close(p);
+	}
+	if (!real_close)
+		return (int)syscall(SYS_close, fd);
+	return real_close(fd);
+}
