@@ -84,7 +84,16 @@ int main(void)
 	T_CHECK(strstr(out, "no PASID") && strstr(out, "/dev/dsa/wq"), "message: %s", out);
 	T_EQ(run_child(misaligned, out, sizeof(out)), SIGSEGV);
 	T_CHECK(strstr(out, "not 64-byte aligned") != NULL, "message: %s", out);
+#ifdef SVA_SANITIZED_THREAD
+	/*
+	 * The unmapped-destination probe takes a nested SIGSEGV inside the
+	 * trap handler, which TSan's signal interception does not deliver to
+	 * our guard; the plain and ASan builds check this case.
+	 */
+	printf("skipping the unmapped-destination message under TSan\n");
+#else
 	T_EQ(run_child(unmapped, out, sizeof(out)), SIGSEGV);
 	T_CHECK(strstr(out, "no portal is mapped") && strstr(out, "0x1000"), "message: %s", out);
+#endif
 	return t_done("api/trap_messages");
 }
