@@ -64,7 +64,7 @@ static void misaligned(void)
 	_enqcmd(buf + 8, &noop);
 }
 
-static void unmapped(void)
+__attribute__((unused)) static void unmapped(void)
 {
 	struct sva_device *dev;
 	uint32_t pasid;
