@@ -36,6 +36,8 @@ static struct sigaction trap_old[3];	/* SIGILL, SIGSEGV, SIGBUS */
 static pthread_once_t trap_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t trap_enqcmd, trap_movdir64b, trap_waitpkg, trap_chained;
 static __thread uint64_t umonitor_addr;	/* armed by UMONITOR */
+static __thread uint8_t umonitor_line[64];	/* the line's contents when armed */
+static __thread bool umonitor_armed;
 
 static struct sigaction *trap_prev(int sig)
 {
@@ -168,21 +170,30 @@ static int copy64(void *arg)
  */
 #define TRAP_UMWAIT_MAX_TSC 100000ull
 
-/* UMWAIT/TPAUSE: wait until the TSC deadline or, for UMWAIT, a store to the line. */
+/* UMONITOR: arm on the line, remembering its contents to see a store. */
+static void trap_monitor(uint64_t addr)
+{
+	struct dma_ctx c = { 0 };
+	struct copy_arg a = { umonitor_line, addr & ~63ull };
+
+	umonitor_addr = addr & ~63ull;
+	umonitor_armed = !dma_guarded(&c, copy64, &a);
+}
+
+/*
+ * UMWAIT/TPAUSE: wait until the TSC deadline or, for UMWAIT, a store to the
+ * armed line since UMONITOR. Returns true when the wait ended by time.
+ */
 static bool trap_wait(bool monitor, uint64_t deadline)
 {
 	uint64_t limit = __rdtsc() + TRAP_UMWAIT_MAX_TSC;
-	uint8_t line[64];
-	uint64_t addr = umonitor_addr & ~63ull;
-	struct dma_ctx c = { 0 };
-	struct copy_arg a = { line, addr };
+	const void *line = (const void *)(uintptr_t)umonitor_addr;
 
-	if (monitor && addr && dma_guarded(&c, copy64, &a))
-		monitor = false;
+	monitor = monitor && umonitor_armed;
 	if (deadline > limit)
 		deadline = limit;
 	while (__rdtsc() < deadline) {
-		if (monitor && memcmp(line, (const void *)(uintptr_t)addr, 64) != 0)
+		if (monitor && memcmp(umonitor_line, line, 64) != 0)
 			return false;
 		_mm_pause();
 	}
@@ -263,7 +274,7 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 		break;
 	}
 	case X86_UMONITOR:
-		umonitor_addr = x86_reg_addr(&d, gpr);
+		trap_monitor(x86_reg_addr(&d, gpr) + trap_seg_base(d.seg));
 		atomic_fetch_add_explicit(&trap_waitpkg, 1, memory_order_relaxed);
 		break;
 	case X86_UMWAIT:
@@ -275,7 +286,7 @@ static void trap_handler(int sig, siginfo_t *si, void *ucv)
 		gr[REG_EFL] &= ~(greg_t)(EFLAGS_CF | EFLAGS_ZF | 0x8d4);	/* OF SF AF PF */
 		if (expired)
 			gr[REG_EFL] |= EFLAGS_CF;
-		umonitor_addr = 0;
+		umonitor_armed = false;
 		atomic_fetch_add_explicit(&trap_waitpkg, 1, memory_order_relaxed);
 		break;
 	}

@@ -38,6 +38,8 @@ struct wq_fd {
 };
 
 static struct wq_fd wq_fds[MAX_FDS];
+/* Open WQ descriptors: with none, close() and mmap() pay one load, no scan. */
+static _Atomic int wq_fds_open;
 static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sva_device *preload_dev;	/* preload_lock */
 static char dev_root[256] = "/dev";
@@ -83,6 +85,8 @@ static int parse_wq_path(const char *path, unsigned int *ret_dev, unsigned int *
 
 static struct wq_fd *fd_slot(int fd)
 {
+	if (!atomic_load_explicit(&wq_fds_open, memory_order_relaxed))
+		return NULL;
 	for (int i = 0; i < MAX_FDS; i++) {
 		if (atomic_load(&wq_fds[i].fd) == fd && fd >= 0)
 			return &wq_fds[i];
@@ -123,6 +127,7 @@ static int open_wq(unsigned int dev_id, unsigned int wq, int flags)
 
 		if (atomic_compare_exchange_strong(&wq_fds[i].fd, &none, -2)) {
 			wq_fds[i].portal = p;
+			atomic_fetch_add(&wq_fds_open, 1);
 			atomic_store(&wq_fds[i].fd, fd);
 			return fd;
 		}
@@ -210,6 +215,7 @@ PRELOAD_EXPORT int close(int fd)
 		struct sva_portal *p = s->portal;
 
 		atomic_store(&s->fd, -1);
+		atomic_fetch_sub(&wq_fds_open, 1);
 		/* Release: drain this process's work on the WQ (idxd_cdev_release). */
 		sva_portal_close(p);
 	}
