@@ -4,7 +4,9 @@
 # `make run` / `make check` can call this on every invocation.
 set -eu
 
-PKGS="build-essential cmake pkg-config clang libisal-dev linux-libc-dev"
+# libclang-rt-14-dev carries libFuzzer and clang's sanitizer runtimes (only
+# recommended by clang, and we install without recommends).
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev linux-libc-dev"
 
 missing=""
 for p in $PKGS; do
