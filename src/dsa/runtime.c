@@ -49,6 +49,18 @@ static uint32_t rt_occupancy(void *arg, unsigned int wq)
 	return wq < rt->nwqs ? wq_rt_occupancy(rt->wqs[wq]) : 0;
 }
 
+/* Free WQs, groups, the model and rt itself; tolerates a half-built rt. */
+static void rt_free_objects(struct dsa_rt *rt)
+{
+	for (unsigned int i = 0; i < DSA_MAX_WQS; i++)
+		wq_rt_free(rt->wqs[i]);
+	for (unsigned int i = 0; i < DSA_MAX_GROUPS; i++)
+		group_rt_free(rt->groups[i]);
+	pthread_mutex_destroy(&rt->admin);
+	dsa_dev_free(rt->dev);
+	free(rt);
+}
+
 int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret_rt)
 {
 	struct dsa_rt *rt = calloc(1, sizeof(*rt));
@@ -83,12 +95,8 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 	return 0;
 
 err_objs:
-	for (unsigned int i = 0; i < DSA_MAX_WQS; i++)
-		wq_rt_free(rt->wqs[i]);
-	for (unsigned int i = 0; i < DSA_MAX_GROUPS; i++)
-		group_rt_free(rt->groups[i]);
-	pthread_mutex_destroy(&rt->admin);
-	dsa_dev_free(rt->dev);
+	rt_free_objects(rt);
+	return r;
 err_free:
 	free(rt);
 	return r;
@@ -451,13 +459,7 @@ struct dsa_rt *rt_free(struct dsa_rt *rt)
 		rt_device_disable_locked(rt, false);
 	rt_stop_engines(rt);
 	pthread_mutex_unlock(&rt->admin);
-	for (unsigned int i = 0; i < DSA_MAX_WQS; i++)
-		wq_rt_free(rt->wqs[i]);
-	for (unsigned int i = 0; i < DSA_MAX_GROUPS; i++)
-		group_rt_free(rt->groups[i]);
-	pthread_mutex_destroy(&rt->admin);
-	dsa_dev_free(rt->dev);
-	free(rt);
+	rt_free_objects(rt);
 	return NULL;
 }
 

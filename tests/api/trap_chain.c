@@ -32,31 +32,6 @@ static void user_handler(int sig, siginfo_t *si, void *ucv)
 	uc->uc_mcontext.gregs[REG_RIP] += 2;	/* skip the 2-byte ud2 */
 }
 
-static int child_fate(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) != pid)
-		if (errno != EINTR)
-			return -1000;
-	if (WIFSIGNALED(st))
-		return WTERMSIG(st);
-	return -(WEXITSTATUS(st) + 1);
-}
-
-static pid_t fork_quiet(void)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-	}
-	return pid;
-}
-
 /*
  * In a child: bind, map a SWQ portal and make one good ENQCMD so the MSR
  * is valid (any later #GP is then not the fixup's); returns the portal.
@@ -82,7 +57,7 @@ enum gp_case { GP_MISALIGNED, GP_SRC_BITS, GP_ENQCMDS, GP_MOVDIR_MISALIGNED };
 
 static void test_gp(enum gp_case c, const char *name)
 {
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		static struct dsa_hw_desc d __attribute__((aligned(64)));
@@ -106,21 +81,21 @@ static void test_gp(enum gp_case c, const char *name)
 		}
 		_exit(22);	/* survived: wrong */
 	}
-	int fate = child_fate(pid);
+	int fate = t_child_fate(pid);
 
 	T_CHECK(fate == SIGSEGV, "%s: child fate %d, expected SIGSEGV", name, fate);
 }
 
 static void test_foreign_ud2(void)
 {
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		if (sva_trap_install())
 			_exit(20);
 		__builtin_trap();
 	}
-	T_EQ(child_fate(pid), SIGILL);
+	T_EQ(t_child_fate(pid), SIGILL);
 }
 
 static void test_null_deref(void)
@@ -129,7 +104,7 @@ static void test_null_deref(void)
 	/* ASan's own SIGSEGV handler reports the NULL access and exits(1). */
 	printf("null dereference: skipped under sanitizers (ASan handles SIGSEGV itself)\n");
 #else
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		volatile int *volatile np = NULL;
@@ -139,7 +114,7 @@ static void test_null_deref(void)
 		*np = 1;
 		_exit(21);
 	}
-	T_EQ(child_fate(pid), SIGSEGV);
+	T_EQ(t_child_fate(pid), SIGSEGV);
 #endif
 }
 

@@ -32,31 +32,6 @@ static struct dsa_hw_desc noop __attribute__((aligned(64)));
 static uint8_t plain[128] __attribute__((aligned(64)));
 
 /* Returns the terminating signal, or -(exit status + 1) for a normal exit. */
-static int child_fate(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) != pid)
-		if (errno != EINTR)
-			return -1000;
-	if (WIFSIGNALED(st))
-		return WTERMSIG(st);
-	return -(WEXITSTATUS(st) + 1);
-}
-
-static pid_t fork_quiet(void)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);	/* expected deaths leave no core */
-	}
-	return pid;
-}
-
 static struct sva_trap_stats stats(void)
 {
 	struct sva_trap_stats ts = { .size = sizeof(ts) };
@@ -141,7 +116,7 @@ static void *unit_thread(void *arg)
 
 static void test_never_bound(void)
 {
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		if (sva_trap_install())
@@ -152,12 +127,12 @@ static void test_never_bound(void)
 		_enqcmd(plain, &noop);
 		_exit(12);	/* survived: wrong */
 	}
-	T_EQ(child_fate(pid), SIGSEGV);
+	T_EQ(t_child_fate(pid), SIGSEGV);
 }
 
 static void test_fork_child(void)
 {
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		unsigned char vec;
@@ -173,7 +148,7 @@ static void test_fork_child(void)
 		_enqcmd(portal, &noop);
 		_exit(13);	/* survived: wrong */
 	}
-	T_EQ(child_fate(pid), SIGSEGV);
+	T_EQ(t_child_fate(pid), SIGSEGV);
 }
 
 /*
@@ -182,7 +157,7 @@ static void test_fork_child(void)
  */
 static void test_fork_child_bound(void)
 {
-	pid_t pid = fork_quiet();
+	pid_t pid = t_fork_quiet();
 
 	if (pid == 0) {
 		struct sva_device_config cfg = { .size = sizeof(cfg),
@@ -197,7 +172,7 @@ static void test_fork_child_bound(void)
 		_enqcmd(portal, &noop);
 		_exit(21);	/* survived: wrong */
 	}
-	T_EQ(child_fate(pid), SIGSEGV);
+	T_EQ(t_child_fate(pid), SIGSEGV);
 }
 
 int main(void)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int t_failures;
@@ -161,4 +163,30 @@ void t_desc(struct dsa_hw_desc *d, uint8_t opcode, uint32_t flags,
 	d->completion_addr = (uint64_t)(uintptr_t)cr;
 	if (cr)
 		memset(cr, 0, sizeof(*cr));
+}
+
+pid_t t_fork_quiet(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+	}
+	return pid;
+}
+
+int t_child_fate(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) != pid)
+		if (errno != EINTR)
+			return -1000;
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st);
+	return -(WEXITSTATUS(st) + 1);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <linux/idxd.h>
 
 #include "core/core.h"
@@ -62,6 +63,11 @@ uint64_t t_seed(uint64_t default_seed);	/* SVA_TEST_SEED overrides */
 uint64_t t_rand(void);
 uint64_t t_rand_range(uint64_t lo, uint64_t hi);	/* inclusive */
 void t_fill_random(void *buf, size_t len);
+
+/* fork() with stdio flushed and no core dump in the child (expected deaths). */
+pid_t t_fork_quiet(void);
+/* Wait for pid: its terminating signal (> 0), or -(exit status + 1). */
+int t_child_fate(pid_t pid);
 
 /* Page-aligned anonymous memory, touched (resident); free with t_unmap. */
 void *t_map(size_t len);
