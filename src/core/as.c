@@ -46,14 +46,27 @@ struct as {
 	atomic_uint binds;		/* written under lock */
 	unsigned int nhooks;		/* lock */
 	struct as_hook hooks[AS_MAX_HOOKS];	/* lock */
+	void *priv;				/* backend state (remote: the process handle) */
+	void (*priv_free)(void *priv);		/* called at teardown */
 };
 
+void *as_priv(const struct as *as)
+{
+	return as->priv;
+}
+
 int as_new_self(struct pasid_alloc *pa, struct as **ret_as)
+{
+	return as_new_with(pa, AS_SELF, &as_self_dma_ops, NULL, NULL, ret_as);
+}
+
+int as_new_with(struct pasid_alloc *pa, enum as_kind kind, const struct as_dma_ops *ops,
+		void *priv, void (*priv_free)(void *priv), struct as **ret_as)
 {
 	struct as *as;
 	int r;
 
-	if (!pa || !ret_as)
+	if (!pa || !ops || !ret_as)
 		return -EINVAL;
 	as = calloc(1, sizeof(*as));
 	if (!as)
@@ -71,9 +84,11 @@ int as_new_self(struct pasid_alloc *pa, struct as **ret_as)
 	atomic_init(&as->work, 0);
 	atomic_init(&as->pasid, PASID_INVALID);
 	atomic_init(&as->binds, 0);
-	as->kind = AS_SELF;
+	as->kind = kind;
 	as->pa = pa;
-	as->dma = &as_self_dma_ops;
+	as->dma = ops;
+	as->priv = priv;
+	as->priv_free = priv_free;
 	*ret_as = as;
 	return 0;
 
@@ -144,6 +159,8 @@ static void as_teardown(struct as *as)
 	/* Only now may the id go to a new address space (SYS-3). */
 	if (pasid != PASID_INVALID)
 		pasid_put(as->pa, pasid);
+	if (as->priv_free)
+		as->priv_free(as->priv);
 	atc_free(as->atc);
 	pthread_cond_destroy(&as->idle);
 	pthread_mutex_destroy(&as->lock);

@@ -160,6 +160,13 @@ extern const struct as_dma_ops as_self_dma_ops;	/* dma.c: the calling process */
 
 /* Create the address space of the calling process. PASID comes at first bind. */
 int as_new_self(struct pasid_alloc *pa, struct as **ret_as);
+/*
+ * Create an address space served by a DMA backend (ops); priv is the
+ * backend's state, freed with priv_free (may be NULL) at teardown.
+ */
+int as_new_with(struct pasid_alloc *pa, enum as_kind kind, const struct as_dma_ops *ops,
+		void *priv, void (*priv_free)(void *priv), struct as **ret_as);
+void *as_priv(const struct as *as);
 struct as *as_ref(struct as *as);
 /*
  * Drop a reference. The last one tears the space down: it waits until no
