@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* PASID allocator (pasid.c) */
 
@@ -157,6 +158,7 @@ struct as_dma_ops {
 };
 
 extern const struct as_dma_ops as_self_dma_ops;	/* dma.c: the calling process */
+extern const struct as_dma_ops as_remote_dma_ops;	/* dma_remote.c: another process */
 
 /* Create the address space of the calling process. PASID comes at first bind. */
 int as_new_self(struct pasid_alloc *pa, struct as **ret_as);
@@ -167,6 +169,18 @@ int as_new_self(struct pasid_alloc *pa, struct as **ret_as);
 int as_new_with(struct pasid_alloc *pa, enum as_kind kind, const struct as_dma_ops *ops,
 		void *priv, void (*priv_free)(void *priv), struct as **ret_as);
 void *as_priv(const struct as *as);
+/*
+ * Create the address space of process pid (AS_REMOTE, dma_remote.c), for
+ * svad. DMA goes through /proc/pid/{mem,pagemap,maps} opened here, bound to
+ * that process: a reused pid never redirects it, and once the process has
+ * exited every access faults (DMA_FAULT_INVALID). Needs ptrace-read/attach
+ * access to pid (same user, or CAP_SYS_PTRACE). 0, -ESRCH when pid does not
+ * exist or exits meanwhile, -EACCES/-EPERM, -EINVAL, -ENOMEM. Release with
+ * as_unref().
+ */
+int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as);
+/* The pid an as_new_remote() space was created for; -1 for other spaces. */
+pid_t as_remote_pid(const struct as *as);
 struct as *as_ref(struct as *as);
 /*
  * Drop a reference. The last one tears the space down: it waits until no

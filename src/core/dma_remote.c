@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DMA backend for another process's address space (svad serves clients
+ * through it). Windows are bounce buffers filled from / written back to the
+ * client with pread/pwrite on /proc/PID/mem.
+ *
+ * Binding: /proc/PID/mem, /proc/PID/pagemap and /proc/PID/maps are opened
+ * once at creation. Each of them pins the target's mm at open time
+ * (proc_mem_open()), so a later pid reuse can never redirect DMA to another
+ * process. The pidfd is opened first and checked alive (pidfd_send_signal
+ * with signal 0) after the /proc opens: a pid number cannot be reused while
+ * its process lives, so a live check afterwards proves all three files
+ * belong to the pidfd's process. When the target exits, its mm is gone and
+ * every access reads/writes 0 bytes (mmget_not_zero() fails): that is
+ * reported as DMA_FAULT_INVALID, like an unmapped page.
+ *
+ * Translation (system.md SYS-9), for each window:
+ *  - permission from the VMA (PROCMAP_QUERY ioctl on maps, Linux 6.11+, or
+ *    a text parse of maps otherwise). This is mandatory: /proc/PID/mem
+ *    accesses use FOLL_FORCE and would write read-only or read PROT_NONE
+ *    pages. Missing VMA or permission: DMA_FAULT_INVALID.
+ *  - residency from pagemap (bit 63 present; bit 62 swapped is not
+ *    resident) when BOF=0: DMA_FAULT_NOT_PRESENT. With BOF=1 the access
+ *    itself faults pages in through GUP, like a PRI Success response.
+ * Nothing is cached: the client may remap at any time and no notifier
+ * reaches across processes yet (correctness first).
+ *
+ * Bounce buffers: windows are capped at REMOTE_WIN_MAX, and each thread owns
+ * REMOTE_SLOTS of them, mapped on its first remote access and unmapped at
+ * thread exit, so the datapath itself never allocates.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdatomic.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#ifndef PROCMAP_QUERY
+/* include/uapi/linux/fs.h, Linux 6.11 */
+struct procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+#define PROCMAP_QUERY			_IOWR('f', 17, struct procmap_query)
+#define PROCMAP_QUERY_VMA_READABLE	0x01
+#define PROCMAP_QUERY_VMA_WRITABLE	0x02
+#endif
+
+#define REMOTE_PAGE	4096ull
+#define REMOTE_WIN_MAX	(256u << 10)	/* window cap: one bounce slot */
+#define REMOTE_SLOTS	8		/* concurrent windows per thread (streams + spare) */
+#define PM_PRESENT	(1ull << 63)
+
+struct remote {
+	pid_t pid;
+	int pidfd;
+	int mem_fd;		/* /proc/PID/mem: data */
+	int pagemap_fd;		/* /proc/PID/pagemap: residency */
+	int maps_fd;		/* /proc/PID/maps: permissions */
+	_Atomic bool no_query;	/* kernel lacks PROCMAP_QUERY: parse text */
+	pthread_mutex_t maps_lock;	/* text parse only: one reader of maps_fd */
+};
+
+/* Per-thread bounce slots */
+
+struct bounce {
+	uint8_t *base;
+	unsigned int busy;	/* bitmask of slots in use */
+};
+
+static __thread struct bounce bounce;
+static pthread_key_t bounce_key;
+static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
+
+static void bounce_release(void *p)
+{
+	munmap(p, (size_t)REMOTE_SLOTS * REMOTE_WIN_MAX);
+}
+
+static void bounce_key_init(void)
+{
+	pthread_key_create(&bounce_key, bounce_release);
+}
+
+static void *slot_get(void)
+{
+	unsigned int i;
+
+	if (!bounce.base) {
+		void *p;
+
+		pthread_once(&bounce_once, bounce_key_init);
+		p = mmap(NULL, (size_t)REMOTE_SLOTS * REMOTE_WIN_MAX, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		bounce.base = p;
+		pthread_setspecific(bounce_key, p);
+	}
+	for (i = 0; i < REMOTE_SLOTS; i++) {
+		if (!(bounce.busy & (1u << i))) {
+			bounce.busy |= 1u << i;
+			return bounce.base + (size_t)i * REMOTE_WIN_MAX;
+		}
+	}
+	return NULL;
+}
+
+static void slot_put(void *p)
+{
+	size_t i = (size_t)((uint8_t *)p - bounce.base) / REMOTE_WIN_MAX;
+
+	bounce.busy &= ~(1u << i);
+}
+
+/* Translation */
+
+static int fault(struct dma_ctx *c, uint64_t at, enum dma_fault_kind kind, unsigned int access)
+{
+	c->fault.addr = at;
+	c->fault.kind = kind;
+	c->fault.write = access & DMA_WRITE;
+	return -EFAULT;
+}
+
+/* Fill start/end/perm (DMA_READ|DMA_WRITE) of the VMA holding addr; -ENOENT if none. */
+static int vma_text(struct remote *r, uint64_t addr, uint64_t *start, uint64_t *end,
+		    unsigned int *perm)
+{
+	char buf[4096];
+	size_t have = 0;
+	off_t off = 0;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&r->maps_lock);
+	for (;;) {
+		ssize_t n = pread(r->maps_fd, buf + have, sizeof(buf) - 1 - have, off);
+		char *line = buf, *nl;
+
+		if (n <= 0)
+			break;
+		off += n;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			unsigned long long s, e;
+			char p[5];
+
+			*nl = '\0';
+			if (sscanf(line, "%llx-%llx %4s", &s, &e, p) == 3 && addr >= s && addr < e) {
+				*start = s;
+				*end = e;
+				*perm = (p[0] == 'r' ? DMA_READ : 0) | (p[1] == 'w' ? DMA_WRITE : 0);
+				ret = 0;
+				goto out;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have >= sizeof(buf) - 1)
+			have = 0;	/* a line longer than buf: its head was parsed */
+	}
+out:
+	pthread_mutex_unlock(&r->maps_lock);
+	return ret;
+}
+
+static int vma_of(struct remote *r, uint64_t addr, uint64_t *start, uint64_t *end,
+		  unsigned int *perm)
+{
+	struct procmap_query q;
+
+	if (atomic_load_explicit(&r->no_query, memory_order_relaxed))
+		return vma_text(r, addr, start, end, perm);
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_addr = addr;
+	if (ioctl(r->maps_fd, PROCMAP_QUERY, &q) < 0) {
+		if (errno == ENOTTY || errno == EINVAL) {
+			/* Every thread that races here reaches the same answer. */
+			atomic_store_explicit(&r->no_query, true, memory_order_relaxed);
+			return vma_text(r, addr, start, end, perm);
+		}
+		return -errno;
+	}
+	*start = q.vma_start;
+	*end = q.vma_end;
+	*perm = (q.vma_flags & PROCMAP_QUERY_VMA_READABLE ? DMA_READ : 0) |
+		(q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE ? DMA_WRITE : 0);
+	return 0;
+}
+
+/*
+ * Number of bytes from addr (at most len) the client may access; 0 with
+ * c->fault filled when the first byte faults. Page granular like the ATC.
+ */
+static uint64_t remote_translate(struct dma_ctx *c, struct remote *r, uint64_t addr,
+				 uint64_t len, unsigned int access, bool bof)
+{
+	uint64_t end = addr + len, cur = addr, ok;
+	uint64_t pm[REMOTE_WIN_MAX / REMOTE_PAGE + 1];
+
+	if (end < addr)
+		end = UINT64_MAX;
+	while (cur < end) {
+		uint64_t s, e;
+		unsigned int perm;
+
+		if (vma_of(r, cur, &s, &e, &perm) || (perm & access) != access)
+			break;
+		cur = e;
+	}
+	ok = (cur < end ? cur : end) - addr;
+	if (ok == 0) {
+		fault(c, addr, DMA_FAULT_INVALID, access);
+		return 0;
+	}
+	if (!bof) {
+		uint64_t page = addr & ~(REMOTE_PAGE - 1);
+		uint64_t npages = (addr + ok - page + REMOTE_PAGE - 1) / REMOTE_PAGE;
+		ssize_t n = pread(r->pagemap_fd, pm, npages * 8, (off_t)(page / REMOTE_PAGE * 8));
+		uint64_t i;
+
+		if (n < 8) {
+			fault(c, addr, DMA_FAULT_INVALID, access);
+			return 0;
+		}
+		npages = (uint64_t)n / 8;
+		for (i = 0; i < npages; i++, page += REMOTE_PAGE) {
+			if (!(pm[i] & PM_PRESENT)) {
+				uint64_t at = page > addr ? page : addr;
+
+				if (at == addr) {
+					fault(c, addr, DMA_FAULT_NOT_PRESENT, access);
+					return 0;
+				}
+				return at - addr;
+			}
+		}
+		if (page < addr + ok)
+			ok = page - addr;	/* short pagemap read: stop there */
+	}
+	/* A later-page permission fault is recorded for the next map call. */
+	if (cur < end && ok < len)
+		fault(c, cur, DMA_FAULT_INVALID, access);
+	return ok;
+}
+
+/* Backend ops */
+
+static int remote_map(struct dma_ctx *c, struct dma_win *w, uint64_t addr, uint64_t len,
+		      unsigned int access)
+{
+	struct remote *r = as_priv(c->as);
+	uint64_t ok;
+	void *buf;
+
+	if (len > REMOTE_WIN_MAX)
+		len = REMOTE_WIN_MAX;
+	ok = remote_translate(c, r, addr, len, access, c->bof);
+	if (ok == 0)
+		return -EFAULT;
+	buf = slot_get();
+	if (!buf)
+		return -ENOMEM;
+	if (access & DMA_READ) {
+		ssize_t n = pread(r->mem_fd, buf, ok, (off_t)addr);
+
+		if (n <= 0) {	/* unmapped meanwhile, or the client exited */
+			slot_put(buf);
+			return fault(c, addr, DMA_FAULT_INVALID, DMA_READ);
+		}
+		ok = (uint64_t)n;
+	}
+	w->ptr = buf;
+	w->addr = addr;
+	w->len = ok;
+	w->access = access;
+	return 0;
+}
+
+static int remote_unmap(struct dma_ctx *c, struct dma_win *w)
+{
+	struct remote *r = as_priv(c->as);
+	int ret = 0;
+
+	if (w->access & DMA_WRITE) {
+		ssize_t n = pwrite(r->mem_fd, w->ptr, w->len, (off_t)w->addr);
+
+		if (n < 0 || (uint64_t)n < w->len)
+			ret = fault(c, w->addr + (n > 0 ? (uint64_t)n : 0), DMA_FAULT_INVALID,
+				    DMA_WRITE);
+	}
+	slot_put(w->ptr);
+	return ret;
+}
+
+static int remote_write_record(struct dma_ctx *c, uint64_t addr, const void *rec, uint64_t len)
+{
+	struct remote *r = as_priv(c->as);
+	const uint8_t *b = rec;
+
+	/* Record writes block on fault while PRS is on (dsa-device.md §9). */
+	if (remote_translate(c, r, addr, len, DMA_WRITE, true) < len)
+		return -EFAULT;	/* c->fault names the first faulting byte */
+	/*
+	 * Status last: two write(2)s to the same mm are ordered, so a client
+	 * polling status sees the rest of the record once status != 0.
+	 */
+	if (pwrite(r->mem_fd, b + 1, len - 1, (off_t)(addr + 1)) != (ssize_t)(len - 1) ||
+	    pwrite(r->mem_fd, b, 1, (off_t)addr) != 1)
+		return fault(c, addr, DMA_FAULT_INVALID, DMA_WRITE);
+	return 0;
+}
+
+const struct as_dma_ops as_remote_dma_ops = {
+	.map = remote_map,
+	.unmap = remote_unmap,
+	.write_record = remote_write_record,
+};
+
+/* Construction */
+
+static void remote_free(void *p)
+{
+	struct remote *r = p;
+
+	if (!r)
+		return;
+	if (r->maps_fd >= 0)
+		close(r->maps_fd);
+	if (r->pagemap_fd >= 0)
+		close(r->pagemap_fd);
+	if (r->mem_fd >= 0)
+		close(r->mem_fd);
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	pthread_mutex_destroy(&r->maps_lock);
+	free(r);
+}
+
+static int open_proc(pid_t pid, const char *name, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as)
+{
+	struct remote *r;
+	int ret;
+
+	if (!pa || pid <= 0 || !ret_as)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->pid = pid;
+	r->pidfd = r->mem_fd = r->pagemap_fd = r->maps_fd = -1;
+	pthread_mutex_init(&r->maps_lock, NULL);
+	r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (r->pidfd < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = r->mem_fd = open_proc(pid, "mem", O_RDWR);
+	if (ret < 0)
+		goto err_free;
+	ret = r->pagemap_fd = open_proc(pid, "pagemap", O_RDONLY);
+	if (ret < 0)
+		goto err_free;
+	ret = r->maps_fd = open_proc(pid, "maps", O_RDONLY);
+	if (ret < 0)
+		goto err_free;
+	/* Still alive after the opens: they cannot belong to a reused pid. */
+	if (syscall(SYS_pidfd_send_signal, r->pidfd, 0, NULL, 0) < 0) {
+		ret = -errno;
+		goto err_free;
+	}
+	ret = as_new_with(pa, AS_REMOTE, &as_remote_dma_ops, r, remote_free, ret_as);
+	if (ret)
+		goto err_free;
+	return 0;
+err_free:
+	/* /proc/PID gone between pidfd_open and open: the process exited. */
+	if (ret == -ENOENT)
+		ret = -ESRCH;
+	remote_free(r);
+	return ret;
+}
+
+pid_t as_remote_pid(const struct as *as)
+{
+	const struct remote *r = as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+
+	return r ? r->pid : -1;
+}
