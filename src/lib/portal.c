@@ -151,6 +151,36 @@ SVA_EXPORT int sva_portal_wq_size(struct sva_portal *p)
 	return (int)wq_rt_size(p->wq);
 }
 
+/* Admit one DMWr with the given identity: 0 accepted, 1 retry. */
+static int portal_enq(struct sva_portal *p, const struct dsa_hw_desc *d, uint32_t pasid, bool priv)
+{
+	if (wq_rt_enqcmd(p->wq, d, p->as, pasid, priv, p->unlimited) != WQ_ACCEPTED)
+		return 1;
+	group_rt_kick_wq(p->wq);
+	return 0;
+}
+
+/*
+ * Post one descriptor. A drop goes to SWERROR directly, or (from a signal
+ * handler, where the model's lock may be held) parked for a later fold.
+ */
+static void portal_post(struct sva_portal *p, const struct dsa_hw_desc *d, bool in_signal)
+{
+	switch (wq_rt_movdir64b(p->wq, d)) {
+	case WQ_ACCEPTED:
+		group_rt_kick_wq(p->wq);
+		break;
+	case WQ_DROPPED:
+		if (in_signal)
+			rt_record_drop_async(p->dev->rt, p->wq, d, p->pasid);
+		else
+			rt_record_drop(p->dev->rt, p->wq, d, p->pasid);
+		break;
+	default:
+		break;
+	}
+}
+
 static int portal_check(const struct sva_portal *p, const struct dsa_hw_desc *d)
 {
 	if (sva_unlikely(!p || !d))
@@ -165,10 +195,7 @@ SVA_EXPORT int sva_enqcmd(struct sva_portal *p, const struct dsa_hw_desc *d)
 	if (sva_unlikely(r))
 		return r;
 	/* ENQCMD: PASID from the process (IA32_PASID), Priv 0 (system.md §5). */
-	if (wq_rt_enqcmd(p->wq, d, p->as, p->pasid, false, p->unlimited) != WQ_ACCEPTED)
-		return 1;
-	group_rt_kick_wq(p->wq);
-	return 0;
+	return portal_enq(p, d, p->pasid, false);
 }
 
 SVA_EXPORT int sva_enqcmds(struct sva_portal *p, const struct dsa_hw_desc *d)
@@ -180,10 +207,7 @@ SVA_EXPORT int sva_enqcmds(struct sva_portal *p, const struct dsa_hw_desc *d)
 	/* ENQCMDS: PASID and Priv from the descriptor; bits 30:20 must be 0. */
 	if (d->rsvd)
 		return -EINVAL;
-	if (wq_rt_enqcmd(p->wq, d, p->as, d->pasid, d->priv, p->unlimited) != WQ_ACCEPTED)
-		return 1;
-	group_rt_kick_wq(p->wq);
-	return 0;
+	return portal_enq(p, d, d->pasid, d->priv);
 }
 
 SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
@@ -192,16 +216,7 @@ SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
 
 	if (sva_unlikely(r))
 		return r;
-	switch (wq_rt_movdir64b(p->wq, d)) {
-	case WQ_ACCEPTED:
-		group_rt_kick_wq(p->wq);
-		break;
-	case WQ_DROPPED:
-		rt_record_drop(p->dev->rt, p->wq, d, p->pasid);
-		break;
-	default:
-		break;
-	}
+	portal_post(p, d, false);
 	return 0;
 }
 
@@ -209,34 +224,16 @@ SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
 
 int lib_trap_enqcmd(struct sva_portal *p, const void *desc, uint32_t pasid)
 {
-	const struct dsa_hw_desc *d = desc;
-
 	/* A portal of another process (ctx->mm check): never submitted. */
 	if (p->pid != proc_pid_get())
 		return 1;
-	if (wq_rt_enqcmd(p->wq, d, p->as, pasid, false, p->unlimited) != WQ_ACCEPTED)
-		return 1;
-	group_rt_kick_wq(p->wq);
-	return 0;
+	return portal_enq(p, desc, pasid, false);
 }
 
 void lib_trap_movdir64b(struct sva_portal *p, const void *desc)
 {
-	const struct dsa_hw_desc *d = desc;
-
-	if (p->pid != proc_pid_get())
-		return;
-	switch (wq_rt_movdir64b(p->wq, d)) {
-	case WQ_ACCEPTED:
-		group_rt_kick_wq(p->wq);
-		break;
-	case WQ_DROPPED:
-		/* The model's SWERROR takes a lock: park the drop for later. */
-		rt_record_drop_async(p->dev->rt, p->wq, d, p->pasid);
-		break;
-	default:
-		break;
-	}
+	if (p->pid == proc_pid_get())
+		portal_post(p, desc, true);
 }
 
 SVA_EXPORT int sva_portal_mmap(struct sva_portal *p, void **ret_addr)

@@ -44,7 +44,7 @@ static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sva_device *preload_dev;	/* preload_lock */
 static char dev_root[256] = "/dev";
 
-static int (*real_open)(const char *, int, ...);
+static int (*real_open)(const char *, int, ...);	/* for /dev/null only */
 static int (*real_openat)(int, const char *, int, ...);
 static int (*real_close)(int);
 static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
@@ -148,6 +148,9 @@ static int maybe_wq(const char *path, int flags, int fd)
 	return open_wq(d, q, flags);
 }
 
+PRELOAD_EXPORT int openat(int dirfd, const char *path, int flags, ...);
+
+/* open() is openat(AT_FDCWD, ...), as in glibc: one interposition path. */
 PRELOAD_EXPORT int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
@@ -158,9 +161,7 @@ PRELOAD_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	if (!real_open)
-		return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
-	return maybe_wq(path, flags, real_open(path, flags, mode));
+	return openat(AT_FDCWD, path, flags, mode);
 }
 
 PRELOAD_EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
