@@ -74,6 +74,36 @@ static int abort_frozen(struct sva_device *dev, int wq, uint32_t pasid)
 	return j.ret;
 }
 
+/*
+ * The DWQ's group has two engines: one takes a long copy, the other the
+ * Drain right behind it. The Drain must wait for the copy on the other
+ * engine, so its record can never be seen before the copy's.
+ */
+static void test_drain_waits_other_engine(struct sva_device *dev)
+{
+	static struct dsa_completion_record big_cr __attribute__((aligned(32)));
+	static struct dsa_completion_record drain_cr __attribute__((aligned(32)));
+	size_t n = 64u << 20;
+	uint8_t *a = t_map(n), *b = t_map(n);
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+
+	T_EQ(sva_portal_open(dev, 1, 0, &p), 0);
+	rt_pause(dev->rt, true);
+	sva_prep_memmove(&d, b, a, (uint32_t)n, &big_cr, 0);
+	T_EQ(sva_movdir64b(p, &d), 0);
+	sva_prep_drain(&d, &drain_cr, 0);
+	T_EQ(sva_movdir64b(p, &d), 0);
+	rt_pause(dev->rt, false);
+	T_EQ(sva_wait(&drain_cr, 10000000000ll), 0);
+	/* Seen the Drain's record: the earlier copy's record is there. */
+	T_EQ(sva_poll(&big_cr), DSA_COMP_SUCCESS);
+	T_EQ(sva_poll(&drain_cr), DSA_COMP_SUCCESS);
+	sva_portal_close(p);
+	t_unmap(a, n);
+	t_unmap(b, n);
+}
+
 static void test_abort_wq(struct sva_device *dev)
 {
 	struct sva_portal *p;
@@ -166,6 +196,7 @@ int main(void)
 		T_FATAL("device");
 	T_EQ(sva_bind(dev, &pasid), 0);
 	test_drain_desc_dwq(dev);
+	test_drain_waits_other_engine(dev);
 	test_abort_wq(dev);
 	test_per_pasid(dev, pasid);
 	test_pasid_stamp(dev, pasid);
