@@ -6,7 +6,8 @@ set -eu
 
 # libclang-rt-14-dev carries libFuzzer and clang's sanitizer runtimes (only
 # recommended by clang, and we install without recommends).
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev linux-libc-dev"
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev libjson-c-dev
+	linux-libc-dev"
 
 missing=""
 for p in $PKGS; do

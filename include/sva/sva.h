@@ -23,6 +23,7 @@
 #include <linux/idxd.h>
 
 #include "sva_barrier.h"
+#include "sva_config.h"
 #include "sva_desc.h"
 #include "sva_submit.h"
 

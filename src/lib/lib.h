@@ -60,4 +60,9 @@ void lib_trap_movdir64b(struct sva_portal *p, const void *desc);
 struct sva_device *lib_device_ref(struct sva_device *dev);
 void lib_device_unref(struct sva_device *dev);
 
+/* configuration files (config.c, config_dump.c) */
+
+/* Read an integer attribute (decimal or 0x hex); -EPROTO if it is not one. */
+int lib_attr_ll(struct sva_device *dev, const char *obj, const char *attr, long long *ret);
+
 #endif /* SVA_LIB_H */
