@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Description: libFuzzer target for sva_config_load_buf(), which svad and
+ * svactl run on configuration files from outside. Any input: no crash, no
+ * read past the input (ASan), a rejection is one of the documented errnos
+ * with a message. An accepted file is saved, and the saved file loads into
+ * the same (reset) device and saves back byte for byte.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "harness.h"
+#include "sva/sva.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FAIL(...)                                                                 \
+	do {                                                                      \
+		fprintf(stderr, "config_json fuzz: " __VA_ARGS__);                \
+		fputc('\n', stderr);                                              \
+		abort();                                                          \
+	} while (0)
+
+static const unsigned int flags =
+	SVA_LOAD_ANY_NAME | SVA_LOAD_FORCE | SVA_LOAD_RESET | SVA_LOAD_ENABLE;
+
+static bool expected(int r)
+{
+	return r == -EINVAL || r == -ENODEV || r == -EPERM || r == -EOPNOTSUPP || r == -ENXIO ||
+	       r == -E2BIG || r == -EFBIG;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sva_device *dev;
+	char err[512], *a = NULL, *b = NULL;
+	int r;
+
+	if (!dev) {
+		struct sva_device_config cfg = {
+			.size = sizeof(cfg), .version = SVA_CONFIG_VERSION,
+			.flags = SVA_CONFIG_UNCONFIGURED, .engine_spin_us = 1,
+		};
+
+		if (sva_device_new(&cfg, &dev))
+			FAIL("device");
+	}
+	err[0] = '\0';
+	r = sva_config_load_buf(dev, (const char *)data, size, flags, err, sizeof(err));
+	if (r) {
+		if (!expected(r))
+			FAIL("unexpected %d (%s)", r, err);
+		if (strncmp(err, "<buffer>: ", 10) || !err[10])
+			FAIL("%d without a message", r);
+		return 0;
+	}
+	if (err[0])
+		FAIL("message on success: %s", err);
+	if (sva_config_dump(&dev, 1, 0, &a))
+		FAIL("dump");
+	/* a device the file leaves disabled saves as [], which has no entry to load */
+	if (strcmp(a, "[\n]\n")) {
+		r = sva_config_load_buf(dev, a, strlen(a), flags, err, sizeof(err));
+		if (r)
+			FAIL("saved file does not load back: %d (%s)\n%s", r, err, a);
+		if (sva_config_dump(&dev, 1, 0, &b))
+			FAIL("dump");
+		if (strcmp(a, b))
+			FAIL("save, load, save differs:\n%s\n%s", a, b);
+	}
+	free(a);
+	free(b);
+	return 0;
+}
