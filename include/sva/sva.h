@@ -115,6 +115,8 @@ const char *sva_strcmdsts(uint32_t code);
 const char *sva_last_error(struct sva_device *dev);
 /* Name of a completion status, e.g. "page fault (block on fault off)". */
 const char *sva_strstatus(uint8_t status);
+/* Name of a descriptor opcode, e.g. "memmove"; "unknown" if none. */
+const char *sva_stropcode(uint8_t opcode);
 
 /* admin commands (dsa-device.md §10) */
 

@@ -281,6 +281,11 @@ SVA_EXPORT const char *sva_strstatus(uint8_t status)
 	return dsa_status_name(status);
 }
 
+SVA_EXPORT const char *sva_stropcode(uint8_t opcode)
+{
+	return dsa_opcode_name(opcode);
+}
+
 SVA_EXPORT int sva_wq_stats(struct sva_device *dev, unsigned int wq, struct sva_wq_stats *ret)
 {
 	struct wq_rt *w;
