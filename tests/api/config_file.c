@@ -295,9 +295,30 @@ static void rejected(void)
 	sva_device_free(dev);
 }
 
+/* contrib/svad.json, the sample for svad, is the default device's save-config. */
+static void sample(void)
+{
+	struct sva_device *def, *dev = fresh();
+	char *a, *b;
+
+	if (sva_device_new(NULL, &def))
+		T_FATAL("device");
+	T_EQ(sva_config_load(dev, SVA_SOURCE_DIR "/contrib/svad.json",
+			     SVA_LOAD_ANY_NAME | SVA_LOAD_ENABLE, err, sizeof(err)), 0);
+	T_CHECK(!err[0], "%s", err);
+	a = neutral(def, dump(def, 0));
+	b = neutral(dev, dump(dev, 0));
+	T_CHECK(!strcmp(a, b), "contrib/svad.json is not the default device:\n%s", b);
+	free(a);
+	free(b);
+	sva_device_free(def);
+	sva_device_free(dev);
+}
+
 int main(void)
 {
 	round_trip();
+	sample();
 	shipped();
 	malformed();
 	rejected();
