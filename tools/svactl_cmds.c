@@ -476,12 +476,17 @@ static void stats_table(struct ctx *c, const struct sva_device_stats *ds,
 	fprintf(c->out, "\n%-6s %-40s %12s\n", "status", "", "count");
 	for (unsigned int i = 0; i < 256; i++)
 		if (ds->by_status[i])
-			fprintf(c->out, "%#-6x %-40s %12llu\n", i, sva_strstatus((uint8_t)i),
+			fprintf(c->out, "0x%02x   %-40s %12llu\n", i, sva_strstatus((uint8_t)i),
 				(unsigned long long)ds->by_status[i]);
 	fprintf(c->out, "\n%-10s %-9s %9s %10s %10s %8s %8s %10s %8s\n", "wq", "mode", "occupancy",
 		"accepted", "retries", "dropped", "ignored", "completed", "aborted");
 	for (unsigned int q = 0; q < nwqs; q++) {
 		snprintf(obj, sizeof(obj), "wq%s.%u", name + 3, q);
+		/* rows for WQs in use or that saw work; --json lists them all */
+		if (sva_attr_get(c->dev, obj, "state", state, sizeof(state)) >= 0 &&
+		    strcmp(state, "enabled") && !ws[q].accepted && !ws[q].retries &&
+		    !ws[q].dropped && !ws[q].ignored && !ws[q].aborted)
+			continue;
 		if (sva_attr_get(c->dev, obj, "mode", mode, sizeof(mode)) < 0)
 			snprintf(mode, sizeof(mode), "?");
 		fprintf(c->out, "%-10s %-9s %9u %10llu %10llu %8llu %8llu %10llu %8llu\n", obj,

@@ -175,7 +175,7 @@ static void stats(struct sva_device *dev)
 	T_EQ(run(dev, "stats", NULL), 0);
 	T_CHECK(strstr(out_buf, "dsa0 (enabled): 8 descriptors completed"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "memmove                 8"), "%s", out_buf);
-	T_CHECK(strstr(out_buf, "0x1    success"), "%s", out_buf);
+	T_CHECK(strstr(out_buf, "0x01   success"), "%s", out_buf);
 	T_EQ(run(dev, "stats", "--json", "dsa0", NULL), 0);
 	o = json_tokener_parse(out_buf);
 	T_CHECK(o != NULL, "stats --json parses: %s", out_buf);
