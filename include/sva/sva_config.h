@@ -44,8 +44,8 @@ struct sva_device;
  * device's range, or an unknown key gives -EINVAL; no entry for the device
  * gives -ENODEV; an enabled device gives -EBUSY (unless SVA_LOAD_FORCE).
  * Then the attributes are written in the order the kernel's checks need:
- * device, engines (so group read-buffer checks see the final engines),
- * groups, WQs. An attribute the device rejects stops the load with the
+ * device, groups, engines, WQs (so that a saved state loads back into a
+ * reset device). An attribute the device rejects stops the load with the
  * device's -errno (-EINVAL, -EPERM, ...); what was written stays, as with
  * accel-config. With SVA_LOAD_ENABLE the device is enabled, then each
  * listed WQ whose "state" is absent (save-config format) or "enabled".

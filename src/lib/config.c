@@ -38,7 +38,12 @@ enum skip_rule {
 	SKIP_MINUS_ONE,		/* group read buffers and traffic classes: -1 = not set */
 	SKIP_NO_RDBUF_LIMIT,	/* use_read_buffer_limit while dsaN read_buffer_limit is 0 */
 	SKIP_OLD_VERSION,	/* traffic classes below device version 2 (or -1) */
-	SKIP_DEDICATED,		/* threshold of a WQ whose mode reads "dedicated" */
+	/*
+	 * threshold of a WQ whose mode reads "dedicated", or 0: the power-on
+	 * value, which no store accepts (list -i shows it for unconfigured
+	 * shared WQs; enabling one still fails, with WQ_NO_THRESH)
+	 */
+	SKIP_THRESHOLD,
 	SKIP_ABSENT,		/* driver_name: the attribute exists only in 6.7+ kernels */
 };
 
@@ -52,10 +57,13 @@ struct key_def {
 };
 
 /*
- * WQ keys in the order accel-config's config-wq writes them: mode before
- * threshold (dedicated clears it), type before name (a new type clears the
- * name), size before threshold (threshold <= size). The write order of
- * every level follows this table.
+ * The write order of the keys of each level. WQ keys are in the order
+ * accel-config's config-wq writes them: mode before threshold (dedicated
+ * clears it), type before name (a new type clears the name), size before
+ * threshold (threshold <= size). Group read-buffer keys are written
+ * key by key over all groups, allowed before reserved: a group's allowed
+ * is checked against the read buffers the other groups reserve, so a saved
+ * state whose allowed values predate later reservations still loads.
  */
 static const struct key_def keys[] = {
 	{ .key = "read_buffer_limit", .level = L_DEV, .kind = K_INT },
@@ -68,9 +76,6 @@ static const struct key_def keys[] = {
 	/* DSA 2.0 event log: not modelled */
 	{ .key = "event_log_size", .level = L_DEV, .kind = K_IGNORE },
 
-	{ .key = "tokens_reserved", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE,
-	  .attr = "read_buffers_reserved" },
-	{ .key = "read_buffers_reserved", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE },
 	{ .key = "use_token_limit", .level = L_GROUP, .kind = K_INT, .skip = SKIP_NO_RDBUF_LIMIT,
 	  .attr = "use_read_buffer_limit" },
 	{ .key = "use_read_buffer_limit", .level = L_GROUP, .kind = K_INT,
@@ -78,6 +83,9 @@ static const struct key_def keys[] = {
 	{ .key = "tokens_allowed", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE,
 	  .attr = "read_buffers_allowed" },
 	{ .key = "read_buffers_allowed", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE },
+	{ .key = "tokens_reserved", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE,
+	  .attr = "read_buffers_reserved" },
+	{ .key = "read_buffers_reserved", .level = L_GROUP, .kind = K_INT, .skip = SKIP_MINUS_ONE },
 	{ .key = "traffic_class_a", .level = L_GROUP, .kind = K_INT, .skip = SKIP_OLD_VERSION },
 	{ .key = "traffic_class_b", .level = L_GROUP, .kind = K_INT, .skip = SKIP_OLD_VERSION },
 	{ .key = "grouped_workqueues", .level = L_GROUP, .kind = K_ARRAY, .sub = L_WQ },
@@ -93,7 +101,7 @@ static const struct key_def keys[] = {
 	{ .key = "group_id", .level = L_WQ, .kind = K_INT },
 	{ .key = "priority", .level = L_WQ, .kind = K_INT },
 	{ .key = "block_on_fault", .level = L_WQ, .kind = K_INT },
-	{ .key = "threshold", .level = L_WQ, .kind = K_INT, .skip = SKIP_DEDICATED },
+	{ .key = "threshold", .level = L_WQ, .kind = K_INT, .skip = SKIP_THRESHOLD },
 	{ .key = "max_batch_size", .level = L_WQ, .kind = K_INT },
 	{ .key = "max_transfer_size", .level = L_WQ, .kind = K_INT },
 	{ .key = "ats_disable", .level = L_WQ, .kind = K_INT },
@@ -407,10 +415,16 @@ static int parse_object(struct cfg_load *c, enum level lv, json_object *o, const
 	return 0;
 }
 
-/* write order: device, engines, groups, WQs; per object its first appearance; per key the table */
+/*
+ * Write order: device, groups, engines, WQs, as the kernel's checks need
+ * them from a reset device: group read_buffers_allowed must be at least 4
+ * per engine of the group, so a group is written while its engines are
+ * still to come (engine stores check nothing). Per object its first
+ * appearance and per key the table, except groups (key first, see keys[]).
+ */
 static int op_rank(const struct cfg_op *op)
 {
-	static const int stage[] = { [L_DEV] = 0, [L_ENGINE] = 1, [L_GROUP] = 2, [L_WQ] = 3 };
+	static const int stage[] = { [L_DEV] = 0, [L_GROUP] = 1, [L_ENGINE] = 2, [L_WQ] = 3 };
 
 	return stage[op->def->level];
 }
@@ -421,6 +435,8 @@ static int op_cmp(const void *a, const void *b)
 
 	if (op_rank(x) != op_rank(y))
 		return op_rank(x) - op_rank(y);
+	if (x->def->level == L_GROUP && x->def != y->def)
+		return x->def < y->def ? -1 : 1;
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
 	/* both point into keys[] */
@@ -456,8 +472,8 @@ static bool skip_op(struct cfg_load *c, const struct cfg_op *op)
 		return lib_attr_ll(c->dev, dev, "read_buffer_limit", &v) || v == 0;
 	case SKIP_OLD_VERSION:
 		return op->num == -1 || lib_attr_ll(c->dev, dev, "version", &v) || v < 0x200;
-	case SKIP_DEDICATED:
-		return sva_attr_get(c->dev, op->obj, "mode", mode, sizeof(mode)) < 0 ||
+	case SKIP_THRESHOLD:
+		return op->num == 0 || sva_attr_get(c->dev, op->obj, "mode", mode, sizeof(mode)) < 0 ||
 		       !strcmp(mode, "dedicated");
 	default:
 		return false;

@@ -272,7 +272,12 @@ static void rejected(void)
 {
 	static const char thr0[] =
 		"[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\", \"grouped_workqueues\":"
-		"[ { \"dev\":\"wq0.0\", \"mode\":\"shared\", \"size\":16, \"threshold\":0 } ] } ] } ]";
+		"[ { \"dev\":\"wq0.0\", \"mode\":\"shared\", \"size\":16, \"threshold\":0,"
+		" \"priority\":1, \"type\":\"user\", \"name\":\"x\" } ], \"grouped_engines\":"
+		"[ { \"dev\":\"engine0.0\" } ] } ] } ]";
+	static const char thr17[] =
+		"[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\", \"grouped_workqueues\":"
+		"[ { \"dev\":\"wq0.0\", \"mode\":\"shared\", \"size\":16, \"threshold\":17 } ] } ] } ]";
 	static const char big[] =
 		"[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\", \"grouped_workqueues\":"
 		"[ { \"dev\":\"wq0.0\", \"size\":200 } ] } ] } ]";
@@ -281,16 +286,31 @@ static void rejected(void)
 		"[ { \"dev\":\"wq0.0\", \"size\":8, \"priority\":1, \"type\":\"user\","
 		" \"name\":\"x\" } ] } ] } ]";
 	struct sva_device *dev = fresh();
+	int r;
 
-	T_EQ(sva_config_load_buf(dev, thr0, strlen(thr0), SVA_LOAD_ANY_NAME, err, sizeof(err)),
-	     -EINVAL);
-	T_CHECK(strstr(err, "threshold=0") && strstr(err, "not in 1..16"), "%s", err);
-	T_EQ(sva_config_load_buf(dev, big, strlen(big), SVA_LOAD_ANY_NAME, err, sizeof(err)),
-	     -EINVAL);
+	/* (T_EQ evaluates its argument again to print it: load once into r) */
+	r = sva_config_load_buf(dev, thr17, strlen(thr17), SVA_LOAD_ANY_NAME, err, sizeof(err));
+	T_EQ(r, -EINVAL);
+	T_CHECK(strstr(err, "wq") && strstr(err, "threshold=17") && strstr(err, "not in 1..16"),
+		"%s", err);
+	r = sva_config_load_buf(dev, big, strlen(big), SVA_LOAD_ANY_NAME, err, sizeof(err));
+	T_EQ(r, -EINVAL);
 	T_CHECK(strstr(err, "size=200") && strstr(err, "max_work_queues_size"), "%s", err);
+	sva_device_free(dev);
+
+	/* threshold 0 is the unset value: not written, and the shared WQ cannot be enabled */
+	dev = fresh();
+	r = sva_config_load_buf(dev, thr0, strlen(thr0), SVA_LOAD_ANY_NAME | SVA_LOAD_ENABLE, err,
+				sizeof(err));
+	T_EQ(r, -ENXIO);
+	T_CHECK(strstr(err, "enabling wq") && strstr(err, "WQ_NO_THRESH"), "%s", err);
+	sva_device_free(dev);
+
 	/* the group has no engine: enabling fails with the device's rule */
-	T_EQ(sva_config_load_buf(dev, noeng, strlen(noeng), SVA_LOAD_ANY_NAME | SVA_LOAD_ENABLE,
-				 err, sizeof(err)), -ENXIO);
+	dev = fresh();
+	r = sva_config_load_buf(dev, noeng, strlen(noeng), SVA_LOAD_ANY_NAME | SVA_LOAD_ENABLE,
+				err, sizeof(err));
+	T_EQ(r, -ENXIO);
 	T_CHECK(strstr(err, "enabling the device") && strstr(err, "no engine"), "%s", err);
 	sva_device_free(dev);
 }
