@@ -17,8 +17,10 @@
 #include "svactl_cmds.h"
 
 /*
- * The svad client (branch svad) provides this; until it is linked in, the
- * weak reference stays NULL and svactl says so.
+ * The svad client (branch svad) provides this. Until it is merged the weak
+ * reference stays NULL and svactl says so. When merging, delete this
+ * declaration (sva.h declares the function): a weak reference alone does
+ * not pull the defining object out of the static libsva_internal.a.
  */
 extern int sva_device_connect(const char *socket_path, const char *name,
 			      struct sva_device **ret_dev) __attribute__((weak));

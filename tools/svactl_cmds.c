@@ -562,7 +562,7 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	{ "list", cmd_list, "list [-i]                       devices as JSON (accel-config list)" },
-	{ "load-config", cmd_load, "load-config -c FILE [-e] [-f] [-r]  apply a config file" },
+	{ "load-config", cmd_load, "load-config -c FILE [-efr]     apply a config file" },
 	{ "save-config", cmd_save, "save-config [-s FILE]           write the config (stdout)" },
 	{ "config-device", cmd_config_device, "config-device dsaN [-l N]       device attributes" },
 	{ "config-group", cmd_config_group, "config-group dsaN/groupN.M ...  group attributes" },
@@ -577,7 +577,8 @@ static const struct {
 
 void svactl_usage(FILE *f)
 {
-	fprintf(f, "usage: svactl [--socket PATH] [--device dsaN] COMMAND [ARGS]\ncommands:\n");
+	fprintf(f, "usage: svactl [--socket PATH] [--device dsaN] [--embedded] COMMAND [ARGS]\n"
+		"commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %s\n", cmds[i].help);
 }

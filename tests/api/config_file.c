@@ -131,6 +131,26 @@ static void round_trip(void)
 	sva_device_free(dev);
 }
 
+/* What accel-config's profiles in /etc/accel-config/contrib/configs set up. */
+struct profile {
+	const char *file;
+	unsigned int nwqs;
+	struct {
+		const char *mode, *size, *threshold, *batch, *xfer;
+	} wq[4];
+};
+
+static const struct profile profiles[] = {
+	{ "app_profile.conf", 2, { { "shared", "8", "6", "32", "16384" },
+				   { "shared", "32", "28", "32", "2097152" } } },
+	{ "net_profile.conf", 4, { { "dedicated", "32", "0", "1024", "16384" },
+				   { "dedicated", "32", "0", "1024", "16384" },
+				   { "dedicated", "32", "0", "1024", "16384" },
+				   { "dedicated", "32", "0", "1024", "16384" } } },
+	{ "storage_profile.conf", 2, { { "dedicated", "32", "0", "32", "16384" },
+				       { "dedicated", "32", "0", "32", "2097152" } } },
+};
+
 static void shipped(void)
 {
 	const char *user1 = "/usr/libexec/accel-config/test/configs/2g2q_user_1.conf";
@@ -168,16 +188,30 @@ static void shipped(void)
 	sva_device_free(dev);
 
 	/* accel-config's profiles (some with trailing commas json-c accepts) */
-	snprintf(path, sizeof(path), "%snet_profile.conf", prof);
-	if (!access(path, R_OK)) {
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		const struct profile *pr = &profiles[i];
+
+		snprintf(path, sizeof(path), "%s%s", prof, pr->file);
+		if (access(path, R_OK)) {
+			printf("%s not installed: not checked\n", path);
+			continue;
+		}
 		dev = fresh();
 		T_EQ(sva_config_load(dev, path, SVA_LOAD_ANY_NAME | SVA_LOAD_ENABLE, err,
 				     sizeof(err)), 0);
-		for (unsigned int q = 0; q < 4; q++) {
-			expect_attr(dev, "wq", q, "max_transfer_size", "16384");
+		T_CHECK(!err[0], "%s: %s", pr->file, err);
+		for (unsigned int q = 0; q < pr->nwqs; q++) {
+			char g[4];
+
+			snprintf(g, sizeof(g), "%u", q);
 			expect_attr(dev, "wq", q, "state", "enabled");
-			expect_attr(dev, "engine", q, "group_id", q == 0 ? "0" : q == 1 ? "1" :
-					   q == 2 ? "2" : "3");
+			expect_attr(dev, "wq", q, "mode", pr->wq[q].mode);
+			expect_attr(dev, "wq", q, "size", pr->wq[q].size);
+			expect_attr(dev, "wq", q, "threshold", pr->wq[q].threshold);
+			expect_attr(dev, "wq", q, "max_batch_size", pr->wq[q].batch);
+			expect_attr(dev, "wq", q, "max_transfer_size", pr->wq[q].xfer);
+			expect_attr(dev, "wq", q, "group_id", g);
+			expect_attr(dev, "engine", q, "group_id", g);	/* one engine per group */
 		}
 		sva_device_free(dev);
 	}
