@@ -285,7 +285,8 @@ static int cmd_wq_state(struct ctx *c, int argc, char **argv)
 	for (a = optind; a < argc; a++) {
 		if (parse_obj(c, argv[a], "wq", obj, sizeof(obj), &id))
 			break;
-		if (!enable && !force && sva_attr_get(c->dev, obj, "clients", buf, sizeof(buf)) > 0 &&
+		if (!enable && !force &&
+		    sva_attr_get(c->dev, obj, "clients", buf, sizeof(buf)) > 0 &&
 		    !parse_ll(buf, &clients) && clients > 0) {
 			fail(c, "%s has %lld client(s); -f disables it anyway", obj, clients);
 			break;
@@ -572,7 +573,8 @@ static const struct {
 	{ "disable-device", cmd_device_state, "disable-device [-f] dsaN" },
 	{ "enable-wq", cmd_wq_state, "enable-wq dsaN/wqN.M..." },
 	{ "disable-wq", cmd_wq_state, "disable-wq [-f] dsaN/wqN.M..." },
-	{ "stats", cmd_stats, "stats [--json] [dsaN]           counters by opcode, status, WQ, engine" },
+	{ "stats", cmd_stats, "stats [--json] [dsaN]           descriptors by opcode and status,"
+			      " per WQ and engine" },
 };
 
 void svactl_usage(FILE *f)

@@ -473,7 +473,8 @@ static bool skip_op(struct cfg_load *c, const struct cfg_op *op)
 	case SKIP_OLD_VERSION:
 		return op->num == -1 || lib_attr_ll(c->dev, dev, "version", &v) || v < 0x200;
 	case SKIP_THRESHOLD:
-		return op->num == 0 || sva_attr_get(c->dev, op->obj, "mode", mode, sizeof(mode)) < 0 ||
+		return op->num == 0 ||
+		       sva_attr_get(c->dev, op->obj, "mode", mode, sizeof(mode)) < 0 ||
 		       !strcmp(mode, "dedicated");
 	default:
 		return false;

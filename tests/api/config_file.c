@@ -211,7 +211,8 @@ static void shipped(void)
 			expect_attr(dev, "wq", q, "max_batch_size", pr->wq[q].batch);
 			expect_attr(dev, "wq", q, "max_transfer_size", pr->wq[q].xfer);
 			expect_attr(dev, "wq", q, "group_id", g);
-			expect_attr(dev, "engine", q, "group_id", g);	/* one engine per group */
+			/* one engine per group */
+			expect_attr(dev, "engine", q, "group_id", g);
 		}
 		sva_device_free(dev);
 	}
@@ -234,7 +235,8 @@ struct bad {
 static const struct bad bad[] = {
 	{ "[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\"", -EINVAL,
 	  "1:48: unexpected end of file" },
-	{ "[ {\n \"dev\":\"dsa0\",\n \"read_buffer_limit\":0 ]", -EINVAL, "3:24: object value separator" },
+	{ "[ {\n \"dev\":\"dsa0\",\n \"read_buffer_limit\":0 ]", -EINVAL,
+	  "3:24: object value separator" },
 	{ "[]\n junk", -EINVAL, "2:2: text after" },
 	{ "{ \"dev\":\"dsa0\" }", -EINVAL, "expected an array of devices, got object" },
 	{ "[ { \"read_buffer_limit\":0, \"dev\":\"dsa0\" } ]", -EINVAL,
@@ -280,7 +282,8 @@ static void malformed(void)
 	before = dump(dev, SVA_DUMP_LIST | SVA_DUMP_IDLE);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *want = bad[i].msg;
-		unsigned int flags = SVA_LOAD_FORCE | (bad[i].rc == -ENODEV ? 0 : SVA_LOAD_ANY_NAME);
+		unsigned int flags =
+			SVA_LOAD_FORCE | (bad[i].rc == -ENODEV ? 0 : SVA_LOAD_ANY_NAME);
 		int r = sva_config_load_buf(dev, bad[i].json, strlen(bad[i].json), flags, err,
 					    sizeof(err));
 
@@ -311,7 +314,8 @@ static void rejected(void)
 		"[ { \"dev\":\"engine0.0\" } ] } ] } ]";
 	static const char thr17[] =
 		"[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\", \"grouped_workqueues\":"
-		"[ { \"dev\":\"wq0.0\", \"mode\":\"shared\", \"size\":16, \"threshold\":17 } ] } ] } ]";
+		"[ { \"dev\":\"wq0.0\", \"mode\":\"shared\", \"size\":16,"
+		" \"threshold\":17 } ] } ] } ]";
 	static const char big[] =
 		"[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.0\", \"grouped_workqueues\":"
 		"[ { \"dev\":\"wq0.0\", \"size\":200 } ] } ] } ]";

@@ -67,7 +67,8 @@ static void session(struct sva_device *dev)
 	expect_attr(dev, "group0.0", "read_buffers_allowed", "8");
 	/* options may follow the object, long or short */
 	T_EQ(run(dev, "config-wq", "dsa0/wq0.0", "-g", "0", "-s", "16", "-p", "10", "-m", "shared",
-		 "-t", "15", "-y", "user", "-n", "app1", "-b", "1", "--max-batch-size=32", NULL), 0);
+		 "-t", "15", "-y", "user", "-n", "app1", "-b", "1", "--max-batch-size=32", NULL),
+	     0);
 	expect_attr(dev, "wq0.0", "threshold", "15");
 	expect_attr(dev, "wq0.0", "max_batch_size", "32");
 	expect_attr(dev, "wq0.0", "name", "app1");
