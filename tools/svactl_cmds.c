@@ -243,12 +243,24 @@ static int only_flag(struct ctx *c, int argc, char **argv, bool *force, const ch
 	return optind < argc ? 0 : usage(c, synopsis);
 }
 
+/* A device or WQ with open portals is left alone unless forced, as accel-config does. */
+static bool in_use(struct ctx *c, const char *obj)
+{
+	long long clients;
+	char buf[32];
+
+	if (sva_attr_get(c->dev, obj, "clients", buf, sizeof(buf)) <= 0 ||
+	    parse_ll(buf, &clients) || clients <= 0)
+		return false;
+	fail(c, "%s has %lld client(s); -f disables it anyway", obj, clients);
+	return true;
+}
+
 static int cmd_device_state(struct ctx *c, int argc, char **argv)
 {
 	bool enable = !strcmp(c->cmd, "enable-device"), force = false;
-	char obj[32], what[64], buf[32];
+	char obj[32], what[64];
 	unsigned int id;
-	long long clients;
 	int r;
 
 	r = only_flag(c, argc, argv, enable ? NULL : &force,
@@ -257,9 +269,8 @@ static int cmd_device_state(struct ctx *c, int argc, char **argv)
 		return r;
 	if (optind + 1 != argc || parse_obj(c, argv[optind], "dsa", obj, sizeof(obj), &id))
 		return optind + 1 != argc ? usage(c, "enable-device|disable-device <dsaN>") : 1;
-	if (!enable && !force && sva_attr_get(c->dev, obj, "clients", buf, sizeof(buf)) > 0 &&
-	    !parse_ll(buf, &clients) && clients > 0)
-		return fail(c, "%s has %lld client(s); -f disables it anyway", obj, clients);
+	if (!enable && !force && in_use(c, obj))
+		return 1;
 	r = enable ? sva_device_enable(c->dev) : sva_device_disable(c->dev);
 	if (r) {
 		snprintf(what, sizeof(what), "%s", obj);
@@ -272,9 +283,8 @@ static int cmd_device_state(struct ctx *c, int argc, char **argv)
 static int cmd_wq_state(struct ctx *c, int argc, char **argv)
 {
 	bool enable = !strcmp(c->cmd, "enable-wq"), force = false;
-	char obj[32], buf[32];
+	char obj[32];
 	unsigned int id, done = 0, total;
-	long long clients;
 	int r, a;
 
 	r = only_flag(c, argc, argv, enable ? NULL : &force,
@@ -285,12 +295,8 @@ static int cmd_wq_state(struct ctx *c, int argc, char **argv)
 	for (a = optind; a < argc; a++) {
 		if (parse_obj(c, argv[a], "wq", obj, sizeof(obj), &id))
 			break;
-		if (!enable && !force &&
-		    sva_attr_get(c->dev, obj, "clients", buf, sizeof(buf)) > 0 &&
-		    !parse_ll(buf, &clients) && clients > 0) {
-			fail(c, "%s has %lld client(s); -f disables it anyway", obj, clients);
+		if (!enable && !force && in_use(c, obj))
 			break;
-		}
 		r = enable ? sva_wq_enable(c->dev, id) : sva_wq_disable(c->dev, id);
 		if (r) {
 			fail_dev(c, r, obj);

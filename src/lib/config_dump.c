@@ -222,10 +222,29 @@ static int wq_json(struct dump *d, const char *obj, json_object *o, bool enabled
 	return r ? r : add_int(d, o, obj, "clients", NULL);
 }
 
+/* A new member object for obj in its group's array grouped, else the device's ungrouped. */
+static int place(struct dump *d, const char *obj, const char *grouped, const char *ungrouped,
+		 json_object **ret_o)
+{
+	json_object *o;
+	long long g;
+	int r = lib_attr_ll(d->dev, obj, "group_id", &g);
+
+	if (r)
+		return r;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	r = g >= 0 && g < d->ngroups ? append(d->groups[g], grouped, o) :
+				       append(d->jdev, ungrouped, o);
+	if (!r)
+		*ret_o = o;
+	return r;
+}
+
 static int wqs_json(struct dump *d)
 {
 	char obj[32], state[16];
-	long long g;
 	int r;
 
 	for (long long q = 0; q < d->nwqs; q++) {
@@ -239,14 +258,7 @@ static int wqs_json(struct dump *d)
 		enabled = !strcmp(state, "enabled");
 		if (!enabled && !(d->flags & SVA_DUMP_IDLE))
 			continue;
-		r = lib_attr_ll(d->dev, obj, "group_id", &g);
-		if (r)
-			return r;
-		o = json_object_new_object();
-		if (!o)
-			return -ENOMEM;
-		r = g >= 0 && g < d->ngroups ? append(d->groups[g], "grouped_workqueues", o) :
-					       append(d->jdev, "ungrouped workqueues", o);
+		r = place(d, obj, "grouped_workqueues", "ungrouped workqueues", &o);
 		r = r ? r : wq_json(d, obj, o, enabled);
 		if (r)
 			return r;
@@ -264,15 +276,9 @@ static int engines_json(struct dump *d)
 		json_object *o;
 
 		snprintf(obj, sizeof(obj), "engine%u.%lld", d->id, e);
-		r = lib_attr_ll(d->dev, obj, "group_id", &g);
-		if (r)
-			return r;
-		o = json_object_new_object();
-		if (!o)
-			return -ENOMEM;
-		r = g >= 0 && g < d->ngroups ? append(d->groups[g], "grouped_engines", o) :
-					       append(d->jdev, "ungrouped_engines", o);
+		r = place(d, obj, "grouped_engines", "ungrouped_engines", &o);
 		r = r ? r : add(o, "dev", json_object_new_string(obj));
+		r = r ? r : lib_attr_ll(d->dev, obj, "group_id", &g);
 		if (!r && g >= 0)
 			r = add(o, "group_id", json_object_new_int64(g));
 		if (r)
