@@ -201,7 +201,7 @@ static void shipped(void)
 				     sizeof(err)), 0);
 		T_CHECK(!err[0], "%s: %s", pr->file, err);
 		for (unsigned int q = 0; q < pr->nwqs; q++) {
-			char g[4];
+			char g[12];
 
 			snprintf(g, sizeof(g), "%u", q);
 			expect_attr(dev, "wq", q, "state", "enabled");
