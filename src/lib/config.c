@@ -128,6 +128,7 @@ static const char *const level_prefix[] = {
 #define CFG_MAX_OPS	4096
 #define CFG_MAX_VAL	128
 #define CFG_MAX_FILE	(1u << 20)
+#define CFG_MAX_DEVS	64
 
 struct cfg_op {
 	char obj[32];
@@ -156,6 +157,8 @@ struct cfg_load {
 	bool *seen[4];			/* objects already listed, per level */
 	int *enable_wq;			/* WQ ids to enable, in file order */
 	unsigned int nenable;
+	unsigned int devs[CFG_MAX_DEVS];	/* entries met: id, bit 31 for iax */
+	unsigned int ndevs;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -243,6 +246,20 @@ static int parse_name(struct cfg_load *c, enum level lv, const char *name, unsig
 		return fail(c, -EINVAL, "%s: the device has %u %ss (0..%u)", name, c->max[lv],
 			    level_prefix[lv], c->max[lv] - 1);
 	*ret_id = m;
+	return 0;
+}
+
+/* Each device has one entry: a second one would silently lose to the first. */
+static int note_device(struct cfg_load *c, const char *name, unsigned int id)
+{
+	unsigned int key = id | (name[0] == 'i' ? 1u << 31 : 0);
+
+	for (unsigned int i = 0; i < c->ndevs; i++)
+		if (c->devs[i] == key)
+			return fail(c, -EINVAL, "%s is listed twice", name);
+	if (c->ndevs == CFG_MAX_DEVS)
+		return fail(c, -E2BIG, "more than %u devices", CFG_MAX_DEVS);
+	c->devs[c->ndevs++] = key;
 	return 0;
 }
 
@@ -368,6 +385,9 @@ static int parse_object(struct cfg_load *c, enum level lv, json_object *o, const
 			if (lv == L_DEV) {
 				if (parse_name(c, L_DEV, name, &id))
 					return -EINVAL;
+				r = note_device(c, name, id);
+				if (r)
+					return r;
 				c->file_id = id;
 				c->selected = false;
 				if (!c->found && !strncmp(name, "dsa", 3) &&

@@ -268,6 +268,8 @@ static const struct bad bad[] = {
 	{ "[ { \"dev\":\"dsa0\", \"colour\":\"blue\" } ]", -EINVAL, "unknown key \"colour\"" },
 	{ "[ { \"dev\":\"qat0\" } ]", -EINVAL, "not a DSA or IAA device name" },
 	{ "[ { } ]", -EINVAL, "empty object" },
+	{ "[ { \"dev\":\"dsa3\" }, { \"dev\":\"iax3\" }, { \"dev\":\"dsa3\" } ]", -EINVAL,
+	  "dsa3 is listed twice" },
 	{ "[ { \"dev\":\"dsa0\" } ]", -ENODEV, "no entry for dsa" },	/* no ANY_NAME */
 	{ "", -EINVAL, "1:1: unexpected end of file" },
 };
