@@ -199,7 +199,7 @@ static bool is_display_key(const char *key)
 	return false;
 }
 
-/* A decimal number without sign, leading zeros or trailing text, below limit. */
+/* A decimal number without sign or leading zeros, at most 10^6; *end after it. */
 static int parse_index(const char *s, const char **end, unsigned int *ret)
 {
 	unsigned long v = 0;
@@ -237,8 +237,8 @@ static int parse_name(struct cfg_load *c, enum level lv, const char *name, unsig
 	if (strncmp(p, level_prefix[lv], strlen(level_prefix[lv])) ||
 	    parse_index(p + strlen(level_prefix[lv]), &end, &n) || *end != '.' ||
 	    parse_index(end + 1, &end, &m) || *end)
-		return fail(c, -EINVAL, "\"%s\": expected a %s name such as %s%u.0", name,
-			    level_prefix[lv], level_prefix[lv], c->file_id);
+		return fail(c, -EINVAL, "\"%s\": expected a name like %s%u.0", name,
+			    level_prefix[lv], c->file_id);
 	if (n != c->file_id)
 		return fail(c, -EINVAL, "%s does not belong to the entry of device %u", name,
 			    c->file_id);

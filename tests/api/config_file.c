@@ -253,13 +253,13 @@ static const struct bad bad[] = {
 	{ "[ { \"dev\":\"dsa0\", \"groups\":[ 3 ] } ]", -EINVAL,
 	  "\"groups\"[0]: expected an object, got int" },
 	{ "[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"wq0.0\" } ] } ]", -EINVAL,
-	  "expected a group name" },
+	  "\"wq0.0\": expected a name like group0.0" },
 	{ "[ { \"dev\":\"dsa0\", \"ungrouped_engines\":[ { \"dev\":\"engine1.0\" } ] } ]",
 	  -EINVAL, "engine1.0 does not belong to the entry of device 0" },
 	{ "[ { \"dev\":\"dsa0\", \"ungrouped_engines\":[ { \"dev\":\"engine0.4\" } ] } ]",
 	  -EINVAL, "engine0.4: the device has 4 engines (0..3)" },
 	{ "[ { \"dev\":\"dsa0\", \"ungrouped_engines\":[ { \"dev\":\"engine0.01\" } ] } ]",
-	  -EINVAL, "expected a engine name" },
+	  -EINVAL, "\"engine0.01\": expected a name like engine0.0" },
 	{ "[ { \"dev\":\"dsa0\", \"ungrouped_engines\":[ { \"dev\":\"engine0.1\" },"
 	  " { \"dev\":\"engine0.1\" } ] } ]", -EINVAL, "engine0.1 is listed twice" },
 	{ "[ { \"dev\":\"dsa0\", \"groups\":[ { \"dev\":\"group0.1\", \"grouped_engines\":"
