@@ -305,9 +305,12 @@ static int parse_array(struct cfg_load *c, const struct key_def *def, json_objec
 	return 0;
 }
 
-/* One key of an object named obj (already checked) at level lv. */
-static int parse_key(struct cfg_load *c, enum level lv, const char *obj, unsigned int id,
-		     const char *key, json_object *v, int group)
+/*
+ * One key of an object at level lv: obj is its name on our device, fname
+ * its name in the file (what messages show).
+ */
+static int parse_key(struct cfg_load *c, enum level lv, const char *obj, const char *fname,
+		     unsigned int id, const char *key, json_object *v, int group)
 {
 	const struct key_def *def = find_key(lv, key);
 	char num[32];
@@ -316,16 +319,16 @@ static int parse_key(struct cfg_load *c, enum level lv, const char *obj, unsigne
 	if (!def) {
 		if (is_display_key(key))
 			return 0;
-		return fail(c, -EINVAL, "%s: unknown key \"%s\"", obj, key);
+		return fail(c, -EINVAL, "%s: unknown key \"%s\"", fname, key);
 	}
 	switch (def->kind) {
 	case K_ARRAY:
-		return parse_array(c, def, v, obj, lv == L_GROUP ? (int)id : -1);
+		return parse_array(c, def, v, fname, lv == L_GROUP ? (int)id : -1);
 	case K_IGNORE:
 		return 0;
 	case K_STATE:
 		if (!json_object_is_type(v, json_type_string))
-			return fail(c, -EINVAL, "%s: \"state\": expected a string, got %s", obj,
+			return fail(c, -EINVAL, "%s: \"state\": expected a string, got %s", fname,
 				    type_name(v));
 		if (c->selected && lv == L_DEV)
 			c->enable_dev = !strcmp(json_object_get_string(v), "enabled");
@@ -334,10 +337,10 @@ static int parse_key(struct cfg_load *c, enum level lv, const char *obj, unsigne
 		return 0;
 	case K_STR:
 		if (!json_object_is_type(v, json_type_string))
-			return fail(c, -EINVAL, "%s: \"%s\": expected a string, got %s", obj, key,
+			return fail(c, -EINVAL, "%s: \"%s\": expected a string, got %s", fname, key,
 				    type_name(v));
 		if (json_object_get_string_len(v) >= CFG_MAX_VAL)
-			return fail(c, -EINVAL, "%s: \"%s\": longer than %d characters", obj, key,
+			return fail(c, -EINVAL, "%s: \"%s\": longer than %d characters", fname, key,
 				    CFG_MAX_VAL - 1);
 		/* an empty name is how list -i shows "no name": nothing to write */
 		if (!json_object_get_string_len(v))
@@ -345,16 +348,16 @@ static int parse_key(struct cfg_load *c, enum level lv, const char *obj, unsigne
 		return add_op(c, obj, def, json_object_get_string(v), 0);
 	default:
 		if (!json_object_is_type(v, json_type_int))
-			return fail(c, -EINVAL, "%s: \"%s\": expected an integer, got %s", obj,
+			return fail(c, -EINVAL, "%s: \"%s\": expected an integer, got %s", fname,
 				    key, type_name(v));
 		x = (long long)json_object_get_int64(v);
 		/* a member listed under a group belongs to it */
 		if (!strcmp(key, "group_id") && x != group && group < 0)
-			return fail(c, -EINVAL, "%s: group_id %lld, but listed as ungrouped", obj,
+			return fail(c, -EINVAL, "%s: group_id %lld, but listed as ungrouped", fname,
 				    x);
 		if (!strcmp(key, "group_id") && x != group)
 			return fail(c, -EINVAL, "%s: group_id %lld, but listed under group%u.%d",
-				    obj, x, c->file_id, group);
+				    fname, x, c->file_id, group);
 		snprintf(num, sizeof(num), "%lld", x);
 		return add_op(c, obj, def, num, x);
 	}
@@ -364,7 +367,7 @@ static int parse_object(struct cfg_load *c, enum level lv, json_object *o, const
 			int group)
 {
 	char obj[32] = "", num[16];
-	const char *name;
+	const char *name = "";
 	bool first = true, has_group = false;
 	unsigned int id = 0, seq = 0;
 	int r;
@@ -416,7 +419,7 @@ static int parse_object(struct cfg_load *c, enum level lv, json_object *o, const
 		if (!strcmp(key, "group_id"))
 			has_group = true;
 		c->cur_seq = seq;	/* nested objects change it */
-		r = parse_key(c, lv, obj, id, key, v, group);
+		r = parse_key(c, lv, obj, name, id, key, v, group);
 		if (r)
 			return r;
 	}
