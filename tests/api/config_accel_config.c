@@ -138,13 +138,18 @@ static int run_accel_config(char *const argv[], char **ret_out)
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
+		/* root needs only a mount namespace; others map themselves to root in a userns */
+		if (uid == 0 && unshare(CLONE_NEWNS))
 			_exit(77);
-		write_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "0 %u 1", uid);
-		write_file("/proc/self/uid_map", map);
-		snprintf(map, sizeof(map), "0 %u 1", gid);
-		write_file("/proc/self/gid_map", map);
+		if (uid != 0) {
+			if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
+				_exit(77);
+			write_file("/proc/self/setgroups", "deny");
+			snprintf(map, sizeof(map), "0 %u 1", uid);
+			write_file("/proc/self/uid_map", map);
+			snprintf(map, sizeof(map), "0 %u 1", gid);
+			write_file("/proc/self/gid_map", map);
+		}
 		if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
 			_exit(77);
 		for (int i = 0; i < 3; i++)
