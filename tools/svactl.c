@@ -75,6 +75,8 @@ int main(int argc, char **argv)
 	}
 	if (!name)
 		name = svactl_device_name(argc - optind, argv + optind);
+	if (!name)
+		name = "dsa0";	/* like accel-config's first device */
 	r = open_device(socket_path, name, embedded, &dev);
 	if (r) {
 		fprintf(stderr, "svactl: %s: %s\n",
