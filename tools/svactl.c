@@ -25,6 +25,8 @@
 extern int sva_device_connect(const char *socket_path, const char *name,
 			      struct sva_device **ret_dev) __attribute__((weak));
 
+#define SVACTL_MAX_DEVS	64
+
 static int open_device(const char *socket_path, const char *name, bool embedded,
 		       struct sva_device **ret_dev)
 {
@@ -45,8 +47,10 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *socket_path = NULL, *name = NULL;
-	struct sva_device *dev;
+	struct sva_device *devs[SVACTL_MAX_DEVS];
+	size_t ndevs = 0;
 	bool embedded = false;
+	char dname[24];
 	int o, r;
 
 	/* "+": options after the command belong to the command */
@@ -75,9 +79,18 @@ int main(int argc, char **argv)
 	}
 	if (!name)
 		name = svactl_device_name(argc - optind, argv + optind);
-	if (!name)
-		name = "dsa0";	/* like accel-config's first device */
-	r = open_device(socket_path, name, embedded, &dev);
+	if (name || embedded) {
+		r = open_device(socket_path, name ? name : "dsa0", embedded, &devs[0]);
+		ndevs = !r;
+	} else {
+		/* no device named: all of svad's, dsa0, dsa1, ... up to the first missing one */
+		do {
+			snprintf(dname, sizeof(dname), "dsa%zu", ndevs);
+			r = open_device(socket_path, dname, false, &devs[ndevs]);
+		} while (!r && ++ndevs < SVACTL_MAX_DEVS);
+		if (ndevs && r == -ENODEV)
+			r = 0;
+	}
 	if (r) {
 		fprintf(stderr, "svactl: %s: %s\n",
 			socket_path ? socket_path : getenv("SVA_DAEMON") ? getenv("SVA_DAEMON") :
@@ -86,7 +99,8 @@ int main(int argc, char **argv)
 				       strerror(-r));
 		return 1;
 	}
-	r = svactl_run(dev, argc - optind, argv + optind, stdout, stderr);
-	sva_device_free(dev);
+	r = svactl_run(devs, ndevs, argc - optind, argv + optind, stdout, stderr);
+	while (ndevs)
+		sva_device_free(devs[--ndevs]);
 	return r;
 }

@@ -16,7 +16,9 @@
 #include "svactl_cmds.h"
 
 struct ctx {
-	struct sva_device *dev;
+	struct sva_device *const *devs;	/* every device svactl reached */
+	size_t ndevs;
+	struct sva_device *dev;		/* the one the command names, else the first */
 	const char *cmd;
 	FILE *out, *err;
 };
@@ -310,10 +312,11 @@ static int cmd_wq_state(struct ctx *c, int argc, char **argv)
 
 /* list, save-config, load-config */
 
+/* list and save-config cover every device, as accel-config's do */
 static int print_dump(struct ctx *c, unsigned int flags)
 {
 	char *json;
-	int r = sva_config_dump(&c->dev, 1, flags, &json);
+	int r = sva_config_dump(c->devs, c->ndevs, flags, &json);
 
 	if (r)
 		return fail_dev(c, r, sva_device_name(c->dev));
@@ -355,7 +358,7 @@ static int cmd_save(struct ctx *c, int argc, char **argv)
 		return usage(c, "save-config [-s FILE]");
 	if (!file || !strcmp(file, "-"))
 		return print_dump(c, 0);
-	r = sva_config_save(c->dev, file, 0);
+	r = sva_config_save(c->devs, c->ndevs, file, 0);
 	return r ? fail(c, "%s: %s", file, strerror(-r)) : 0;
 }
 
@@ -370,9 +373,9 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
 	};
 	static const char syn[] = "load-config -c FILE [-e] [-f] [-r]";
 	const char *file = NULL;
-	unsigned int flags = 0;
-	char msg[512];
-	int o, r;
+	unsigned int flags = 0, applied = 0;
+	char msg[512], first[512] = "";
+	int o, r = 0;
 
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "c:efr", longopts, NULL)) != -1) {
@@ -389,15 +392,27 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
 	}
 	if (!file || optind != argc)
 		return usage(c, syn);
-	r = sva_config_load(c->dev, file, flags, msg, sizeof(msg));
-	return r ? fail(c, "%s", msg) : 0;
+	/* each device takes its own entry; devices the file does not list are left alone */
+	for (size_t i = 0; i < c->ndevs; i++) {
+		r = sva_config_load(c->devs[i], file, flags, msg, sizeof(msg));
+		if (r == -ENODEV) {
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", msg);
+			continue;
+		}
+		if (r)
+			return fail(c, "%s", msg);
+		applied++;
+	}
+	return applied ? 0 : fail(c, "%s", first);
 }
 
 /* stats */
 
+/* c->dev's counters as one JSON object, appended to jarr */
 static void stats_json(struct ctx *c, const struct sva_device_stats *ds,
 		       const struct sva_wq_stats *ws, unsigned int nwqs,
-		       const struct sva_engine_stats *es, unsigned int nengines)
+		       const struct sva_engine_stats *es, unsigned int nengines, json_object *jarr)
 {
 	json_object *o = json_object_new_object(), *op = json_object_new_object(),
 		    *st = json_object_new_object(), *wqs = json_object_new_array(),
@@ -454,8 +469,7 @@ static void stats_json(struct ctx *c, const struct sva_device_stats *ds,
 		json_object_array_add(engs, w);
 	}
 	json_object_object_add(o, "engines", engs);
-	fprintf(c->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
-	json_object_put(o);
+	json_object_array_add(jarr, o);
 }
 
 static void stats_table(struct ctx *c, const struct sva_device_stats *ds,
@@ -511,36 +525,23 @@ static void stats_table(struct ctx *c, const struct sva_device_stats *ds,
 			(unsigned long long)es[e].sleeps);
 }
 
-static int cmd_stats(struct ctx *c, int argc, char **argv)
+/* c->dev's counters: a table on out, or an object appended to jarr */
+static int stats_one(struct ctx *c, json_object *jarr)
 {
-	static const struct option longopts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
-	static const char syn[] = "stats [--json] [dsaN]";
 	struct sva_device_stats *ds = calloc(1, sizeof(*ds));
 	struct sva_wq_stats ws[64];
 	struct sva_engine_stats es[64];
 	const char *name = sva_device_name(c->dev);
-	char obj[32];
 	long long nwqs = 0, nengines = 0;
-	unsigned int id;
-	bool json = false;
-	int o, r = 0;
+	char buf[32];
+	int r = 0;
 
 	if (!ds)
 		return fail(c, "out of memory");
-	optind = 0;
-	while (r == 0 && (o = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
-		if (o != 'j')
-			r = usage(c, syn);
-		json = true;
-	}
-	if (!r && optind + 1 < argc)
-		r = usage(c, syn);
-	if (!r && optind < argc && parse_obj(c, argv[optind], "dsa", obj, sizeof(obj), &id))
-		r = 1;
-	if (!r && (sva_attr_get(c->dev, name, "max_work_queues", obj, sizeof(obj)) < 0 ||
-		   parse_ll(obj, &nwqs) || nwqs < 0 || nwqs > 64 ||
-		   sva_attr_get(c->dev, name, "max_engines", obj, sizeof(obj)) < 0 ||
-		   parse_ll(obj, &nengines) || nengines < 0 || nengines > 64))
+	if (sva_attr_get(c->dev, name, "max_work_queues", buf, sizeof(buf)) < 0 ||
+	    parse_ll(buf, &nwqs) || nwqs < 0 || nwqs > 64 ||
+	    sva_attr_get(c->dev, name, "max_engines", buf, sizeof(buf)) < 0 ||
+	    parse_ll(buf, &nengines) || nengines < 0 || nengines > 64)
 		r = fail(c, "%s: cannot read its geometry", name);
 	ds->size = sizeof(*ds);
 	if (!r && (r = sva_device_stats(c->dev, ds)) != 0)
@@ -555,11 +556,50 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 		if ((r = sva_engine_stats(c->dev, (unsigned int)e, &es[e])) != 0)
 			r = fail_dev(c, r, name);
 	}
-	if (!r && json)
-		stats_json(c, ds, ws, (unsigned int)nwqs, es, (unsigned int)nengines);
+	if (!r && jarr)
+		stats_json(c, ds, ws, (unsigned int)nwqs, es, (unsigned int)nengines, jarr);
 	else if (!r)
 		stats_table(c, ds, ws, (unsigned int)nwqs, es, (unsigned int)nengines);
 	free(ds);
+	return r;
+}
+
+/* The named device, else every device; --json: an array of device objects. */
+static int cmd_stats(struct ctx *c, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
+	static const char syn[] = "stats [--json] [dsaN]";
+	json_object *jarr = NULL;
+	bool json = false;
+	unsigned int id;
+	char obj[32];
+	int o, r = 0;
+
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (o != 'j')
+			return usage(c, syn);
+		json = true;
+	}
+	if (optind + 1 < argc)
+		return usage(c, syn);
+	if (optind < argc && parse_obj(c, argv[optind], "dsa", obj, sizeof(obj), &id))
+		return 1;
+	if (json && !(jarr = json_object_new_array()))
+		return fail(c, "out of memory");
+	for (size_t i = 0; !r && i < c->ndevs; i++) {
+		if (optind == argc)
+			c->dev = c->devs[i];
+		else if (i)
+			break;
+		if (i && !json)
+			fputc('\n', c->out);
+		r = stats_one(c, jarr);
+	}
+	if (!r && json)
+		fprintf(c->out, "%s\n",
+			json_object_to_json_string_ext(jarr, JSON_C_TO_STRING_PRETTY));
+	json_object_put(jarr);
 	return r;
 }
 
@@ -591,15 +631,23 @@ void svactl_usage(FILE *f)
 		fprintf(f, "  %s\n", cmds[i].help);
 }
 
-int svactl_run(struct sva_device *dev, int argc, char **argv, FILE *out, FILE *err)
+int svactl_run(struct sva_device *const *devs, size_t ndevs, int argc, char **argv, FILE *out,
+	       FILE *err)
 {
-	struct ctx c = { .dev = dev, .out = out, .err = err };
+	struct ctx c = { .devs = devs, .ndevs = ndevs, .out = out, .err = err };
+	const char *name;
 
-	if (argc < 1) {
+	if (!ndevs || argc < 1) {
 		svactl_usage(err);
 		return 2;
 	}
 	c.cmd = argv[0];
+	/* the device the command names; parse_obj() reports a name no device has */
+	c.dev = devs[0];
+	name = svactl_device_name(argc, argv);
+	for (size_t i = 0; name && i < ndevs; i++)
+		if (!strcmp(sva_device_name(devs[i]), name))
+			c.dev = devs[i];
 	opterr = 0;	/* getopt's own messages would go to stderr, not to err */
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmds[i].name, argv[0]))

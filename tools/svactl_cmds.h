@@ -11,11 +11,14 @@
 #include "sva/sva.h"
 
 /*
- * Run one command: argv[0] is the command name ("list", "config-wq", ...).
- * Results go to out, diagnostics to err. Returns the process exit status:
- * 0 success, 1 failure, 2 usage error.
+ * Run one command on the ndevs (>= 1) devices svactl reached: argv[0] is
+ * the command name ("list", "config-wq", ...). A command that names a
+ * device ("dsa1/wq1.0") works on that one; list, save-config, load-config
+ * and stats without a device cover all. Results go to out, diagnostics to
+ * err. Returns the process exit status: 0 success, 1 failure, 2 usage.
  */
-int svactl_run(struct sva_device *dev, int argc, char **argv, FILE *out, FILE *err);
+int svactl_run(struct sva_device *const *devs, size_t ndevs, int argc, char **argv, FILE *out,
+	       FILE *err);
 /*
  * The device a command names ("dsa1" of "dsa1/wq1.0"), so the caller can
  * pick it; NULL if the command names none. Points into argv or a static

@@ -76,10 +76,11 @@ int sva_config_load_buf(struct sva_device *dev, const char *json, size_t len, un
 int sva_config_dump(struct sva_device *const *devs, size_t ndevs, unsigned int flags,
 		    char **ret_json);
 /*
- * Write sva_config_dump() of dev to path, replacing the file atomically
- * (a temporary file in the same directory, then rename()).
+ * Write sva_config_dump() of the ndevs devices to path, replacing the file
+ * atomically (a temporary file in the same directory, then rename()).
  */
-int sva_config_save(struct sva_device *dev, const char *path, unsigned int flags);
+int sva_config_save(struct sva_device *const *devs, size_t ndevs, const char *path,
+		    unsigned int flags);
 
 #ifdef __cplusplus
 }

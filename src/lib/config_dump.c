@@ -363,15 +363,16 @@ SVA_EXPORT int sva_config_dump(struct sva_device *const *devs, size_t ndevs, uns
 	return 0;
 }
 
-SVA_EXPORT int sva_config_save(struct sva_device *dev, const char *path, unsigned int flags)
+SVA_EXPORT int sva_config_save(struct sva_device *const *devs, size_t ndevs, const char *path,
+			       unsigned int flags)
 {
 	char *json = NULL, *tmp;
 	size_t len, off = 0;
 	int fd, r;
 
-	if (!dev || !path)
+	if (!path)
 		return -EINVAL;
-	r = sva_config_dump(&dev, 1, flags, &json);
+	r = sva_config_dump(devs, ndevs, flags, &json);
 	if (r)
 		return r;
 	tmp = malloc(strlen(path) + 8);

@@ -102,11 +102,11 @@ static void round_trip(void)
 	close(fd);
 	free(a);
 	a = dump(def, 0);
-	T_EQ(sva_config_save(def, path, 0), 0);
+	T_EQ(sva_config_save(&def, 1, path, 0), 0);
 	T_EQ(stat(path, &st), 0);
 	T_EQ(st.st_mode & 0777, 0644);
-	T_EQ(sva_config_save(def, "/nonexistent/dir/sva.json", 0), -ENOENT);
-	T_EQ(sva_config_save(def, path, 1u << 30), -EINVAL);
+	T_EQ(sva_config_save(&def, 1, "/nonexistent/dir/sva.json", 0), -ENOENT);
+	T_EQ(sva_config_save(&def, 1, path, 1u << 30), -EINVAL);
 	T_EQ(sva_config_load(def, path, 0, err, sizeof(err)), -EBUSY);
 	T_CHECK(strstr(err, "is enabled"), "%s", err);
 	T_EQ(sva_config_load(def, path, SVA_LOAD_FORCE | SVA_LOAD_RESET | SVA_LOAD_ENABLE, err,

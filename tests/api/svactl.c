@@ -18,10 +18,13 @@
 #include "svactl_cmds.h"
 
 static char *out_buf, *err_buf;
+static struct sva_device *second;	/* a second device, once multi() runs */
 
-/* Run "svactl ARGS" (a NULL-terminated list) on dev; output in out_buf, err_buf. */
+/* Run "svactl ARGS" (a NULL-terminated list) on dev (and second); output in out_buf, err_buf. */
 static int run(struct sva_device *dev, ...)
 {
+	struct sva_device *devs[2] = { dev, second };
+	size_t ndevs = second ? 2 : 1;
 	char *argv[32];
 	size_t olen, elen;
 	FILE *out, *err;
@@ -39,7 +42,7 @@ static int run(struct sva_device *dev, ...)
 	err = open_memstream(&err_buf, &elen);
 	if (!out || !err)
 		T_FATAL("memstream");
-	r = svactl_run(dev, argc, argv, out, err);
+	r = svactl_run(devs, ndevs, argc, argv, out, err);
 	fclose(out);
 	fclose(err);
 	return r;
@@ -156,7 +159,7 @@ static void stats(struct sva_device *dev)
 	static char src[4096], dst[4096];
 	struct sva_portal *p;
 	struct dsa_hw_desc d;
-	json_object *o, *v, *w;
+	json_object *arr, *o, *v, *w;
 
 	/* resident pages: no fault completions */
 	memset(src, 1, sizeof(src));
@@ -178,8 +181,9 @@ static void stats(struct sva_device *dev)
 	T_CHECK(strstr(out_buf, "memmove                 8"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "0x01   success"), "%s", out_buf);
 	T_EQ(run(dev, "stats", "--json", "dsa0", NULL), 0);
-	o = json_tokener_parse(out_buf);
-	T_CHECK(o != NULL, "stats --json parses: %s", out_buf);
+	arr = json_tokener_parse(out_buf);
+	T_CHECK(arr && json_object_array_length(arr) == 1, "stats --json: %s", out_buf);
+	o = json_object_array_get_idx(arr, 0);
 	if (!o)
 		return;
 	T_CHECK(json_object_object_get_ex(o, "by_opcode", &v) &&
@@ -190,9 +194,57 @@ static void stats(struct sva_device *dev)
 		json_object_get_int(w) == 8, "work_queues[0].accepted");
 	T_CHECK(json_object_object_get_ex(o, "engines", &v) && json_object_array_length(v) == 4,
 		"engines");
-	json_object_put(o);
+	json_object_put(arr);
 	T_EQ(run(dev, "disable-wq", "dsa0/wq0.0", NULL), 0);
 	T_CHECK(!strcmp(out_buf, "disabled 1 wq(s) out of 1\n"), "%s", out_buf);
+}
+
+/* Two devices: list and save-config show both, a named object picks its device. */
+static void multi(struct sva_device *dev)
+{
+	char path[] = "/tmp/svactl-XXXXXX", *both;
+	json_object *arr;
+	int fd;
+
+	if (sva_device_new(NULL, &second) || strcmp(sva_device_name(second), "dsa1"))
+		T_FATAL("second device");
+	/*
+	 * save-config keeps enabled WQs only (as accel-config): an enabled
+	 * device with none would save a file that cannot enable it again
+	 */
+	T_EQ(run(dev, "enable-wq", "dsa0/wq0.0", NULL), 0);
+	T_EQ(run(dev, "list", NULL), 0);
+	arr = json_tokener_parse(out_buf);
+	T_CHECK(arr && json_object_array_length(arr) == 2, "list shows both: %s", out_buf);
+	json_object_put(arr);
+	T_EQ(run(dev, "stats", "--json", NULL), 0);
+	arr = json_tokener_parse(out_buf);
+	T_CHECK(arr && json_object_array_length(arr) == 2, "stats of both: %s", out_buf);
+	json_object_put(arr);
+	T_EQ(run(dev, "stats", "dsa1", NULL), 0);
+	T_CHECK(!strncmp(out_buf, "dsa1 (enabled)", 14), "%s", out_buf);
+
+	T_EQ(run(dev, "disable-device", "dsa1", NULL), 0);
+	T_EQ(run(dev, "config-wq", "dsa1/wq1.0", "-n", "second", NULL), 0);
+	expect_attr(second, "wq1.0", "name", "second");
+	T_EQ(run(dev, "enable-device", "dsa1", NULL), 0);
+	T_EQ(run(dev, "enable-wq", "dsa1/wq1.0", "dsa1/wq1.1", NULL), 0);
+	T_CHECK(!strcmp(out_buf, "enabled 2 wq(s) out of 2\n"), "%s", out_buf);
+
+	/* one file for both; load-config gives each device its own entry */
+	fd = mkstemp(path);
+	T_CHECK(fd >= 0, "mkstemp");
+	close(fd);
+	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);
+	T_EQ(run(dev, "list", NULL), 0);
+	both = strdup(out_buf);
+	T_EQ(sva_attr_set(second, "wq1.0", "name", "x"), -EPERM);
+	T_EQ(run(dev, "load-config", "-c", path, "-f", "-r", "-e", NULL), 0);
+	T_EQ(run(dev, "list", NULL), 0);
+	T_CHECK(!strcmp(out_buf, both), "both devices restored:\n%s\n%s", both, out_buf);
+	unlink(path);
+	free(both);
+	second = sva_device_free(second);
 }
 
 int main(void)
@@ -214,6 +266,7 @@ int main(void)
 	bad_usage(dev);
 	list_save_load(dev);
 	stats(dev);
+	multi(dev);
 	sva_device_free(dev);
 	free(out_buf);
 	free(err_buf);
