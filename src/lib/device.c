@@ -190,6 +190,76 @@ SVA_EXPORT int sva_attr_set(struct sva_device *dev, const char *obj, const char 
 	return dsa_dev_attr_set(rt_dev(dev->rt), obj, attr, val);
 }
 
+SVA_EXPORT int sva_attr_show(struct sva_device *dev, const char *obj, const char *attr,
+			     char *buf, size_t len)
+{
+	int r;
+
+	if (!dev || !obj || !attr || !buf)
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	rt_fold_drops(dev->rt);
+	/* the model returns the file size: value + newline, or 0 for an empty file */
+	r = dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
+	if (r <= 0)
+		return r;
+	if ((size_t)r > len)
+		return -ENOSPC;
+	buf[r - 1] = '\n';
+	return r;
+}
+
+struct attr_walk {
+	unsigned int index;		/* entries still to skip */
+	char *name;
+	size_t len;
+	unsigned int flags;
+	int found;			/* 0 found, -ENOSPC, or -ENOENT while searching */
+};
+
+static int attr_walk_fn(const char *name, bool writable, void *arg)
+{
+	struct attr_walk *w = arg;
+
+	if (w->index--)
+		return 0;
+	if (strlen(name) >= w->len) {
+		w->found = -ENOSPC;
+		return 1;
+	}
+	strcpy(w->name, name);
+	w->flags = writable ? SVA_ATTR_WRITABLE : 0;
+	w->found = 0;
+	return 1;
+}
+
+SVA_EXPORT int sva_attr_info(struct sva_device *dev, const char *obj, unsigned int index,
+			     char *ret_name, size_t len, unsigned int *ret_flags)
+{
+	struct attr_walk w = { .index = index, .len = len, .found = -ENOENT };
+	char name[64];
+	int r;
+
+	if (!dev || !obj || !ret_name || !ret_flags)
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	/* walk into a local buffer: ret_name stays untouched on failure */
+	w.name = name;
+	w.len = len < sizeof(name) ? len : sizeof(name);
+	r = dsa_dev_attr_foreach(rt_dev(dev->rt), obj, attr_walk_fn, &w);
+	if (r < 0)
+		return r;
+	if (w.found)
+		return w.found;
+	strcpy(ret_name, name);
+	*ret_flags = w.flags;
+	return 0;
+}
+
 #define DEV_CALL(dev, call)                                                    \
 	do {                                                                   \
 		int r_;                                                        \
