@@ -6,10 +6,11 @@ set -eu
 
 # libclang-rt-14-dev carries libFuzzer and clang's sanitizer runtimes (only
 # recommended by clang, and we install without recommends).
-# fuse3 and libfuse3-dev serve the sysfs tree of svarun; accel-config,
-# libaccel-config1 and accel-config-test are what tests/compat runs unmodified.
+# fuse3 and libfuse3-dev serve the sysfs tree of svarun, libjson-c-dev reads
+# svarun --config files; accel-config, libaccel-config1 and accel-config-test
+# are what tests/compat runs unmodified.
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev linux-libc-dev
-fuse3 libfuse3-dev accel-config libaccel-config1 accel-config-test"
+fuse3 libfuse3-dev libjson-c-dev accel-config libaccel-config1 accel-config-test"
 
 missing=""
 for p in $PKGS; do

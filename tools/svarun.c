@@ -3,7 +3,7 @@
  * svarun: run an unmodified accel-config / DSA program against sva devices
  * (accel-config-compat.md §1, CMP-1).
  *
- *   svarun [--stats] -- COMMAND [ARGS...]
+ *   svarun [--config FILE.json] [--keep-going] [--stats] -- COMMAND [ARGS...]
  *
  * In a private mount namespace it serves the idxd sysfs tree of the
  * devices over FUSE (src/sysfs) and bind-mounts it on /sys/bus/dsa, the
@@ -20,6 +20,12 @@
  * happens, every descendant is gone and nothing stays mounted when it
  * returns: it is the subreaper of the command's process tree and the
  * namespace dies with it.
+ *
+ * --config applies an accel-config JSON configuration (save-config's
+ * output) and enables what it lists before COMMAND starts; a store or
+ * enable it cannot apply ends svarun with status 1 unless --keep-going,
+ * which applies the rest and runs COMMAND anyway. --stats prints the
+ * devices' WQ counters at exit.
  *
  * Environment: SVA_TRAP_LIB overrides the preload library's path.
  */
@@ -54,6 +60,8 @@ struct run {
 	struct sva_device *devs[SYSFS_MAX_DEVICES];
 	unsigned int ndevs;
 	struct sysfs_server *srv;
+	const char *config;		/* --config FILE.json */
+	bool keep_going;
 	bool stats;
 };
 
@@ -486,14 +494,19 @@ static void print_stats(const struct run *r)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svarun [--stats] -- COMMAND [ARGS...]\n"
+	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--stats] -- COMMAND"
+		   " [ARGS...]\n"
 		   "Run COMMAND with the idxd sysfs tree and /dev/dsa of sva devices.\n"
-		   "  --stats   print the devices' WQ counters at exit\n");
+		   "  --config FILE   apply an accel-config JSON configuration and enable it\n"
+		   "  --keep-going    run COMMAND even if part of the configuration fails\n"
+		   "  --stats         print the devices' WQ counters at exit\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -508,6 +521,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 's') {
 			r.stats = true;
+		} else if (c == 'c') {
+			r.config = optarg;
+		} else if (c == 'k') {
+			r.keep_going = true;
 		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
@@ -536,6 +553,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	e = setup_mounts(&r);
+	if (!e && r.config) {
+		/* the nodes of what the file enables appear before COMMAND starts */
+		e = sysfs_config_load(r.devs, r.ndevs, r.config, r.keep_going, stderr);
+		sysfs_sync_nodes(r.srv);
+		if (e && !r.keep_going) {
+			teardown(&r);
+			sysfs_devices_close(&r);
+			return 1;
+		}
+		e = 0;
+	}
 	if (e) {
 		teardown(&r);
 		sysfs_devices_close(&r);

@@ -23,6 +23,9 @@
 #ifndef SVA_SYSFS_H
 #define SVA_SYSFS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "sva/sva.h"
 
 #define SYSFS_MAX_DEVICES	8
@@ -50,6 +53,18 @@ struct sysfs_server *sysfs_server_stop(struct sysfs_server *s);
  * they return; svarun calls it after it configured devices itself.
  */
 void sysfs_sync_nodes(struct sysfs_server *s);
+
+/*
+ * Apply a configuration file in accel-config's JSON format (save-config's
+ * output, load-config's input) to devs and enable the devices and WQs it
+ * lists, as `accel-config load-config -e` would (config.c). Errors are
+ * printed to log (stderr if NULL) with the model's reason. Returns 0 or
+ * the first error: -EINVAL for a malformed file, -ENODEV for a device
+ * that is not served, or the store's or enable's -errno. keep_going
+ * applies everything that can be applied before returning that error.
+ */
+int sysfs_config_load(struct sva_device *const *devs, unsigned int ndevs, const char *path,
+		      bool keep_going, FILE *log);
 
 /*
  * The PCI location each device directory lives under: "0000:6a:01.0" for

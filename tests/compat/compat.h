@@ -40,13 +40,15 @@ static inline const char *compat_require(bool need_accel_config)
 }
 
 /*
- * Run `svarun [opt] -- sh -c script` in dir with stdout and stderr in out
+ * Run `svarun [opts...] -- sh -c script` in dir (opts NULL-terminated, or NULL) with stdout and stderr in out
  * (NUL-terminated, truncated to len). Returns the exit status, 128 + signal
  * if killed; skips the test if svarun reports 77 (no privileges).
  */
-static inline int compat_run(const char *svarun, const char *opt, const char *dir,
+static inline int compat_run(const char *svarun, const char *const *opts, const char *dir,
 			     const char *script, char *out, size_t len)
 {
+	const char *argv[16] = { "svarun" };
+	unsigned int argc = 1;
 	int pfd[2], st;
 	size_t pos = 0;
 	ssize_t n;
@@ -63,10 +65,14 @@ static inline int compat_run(const char *svarun, const char *opt, const char *di
 		dup2(pfd[1], 2);
 		if (dir && chdir(dir))
 			_exit(126);
-		if (opt)
-			execl(svarun, "svarun", opt, "--", "sh", "-c", script, (char *)NULL);
-		else
-			execl(svarun, "svarun", "--", "sh", "-c", script, (char *)NULL);
+		while (opts && *opts && argc < 11)
+			argv[argc++] = *opts++;
+		argv[argc++] = "--";
+		argv[argc++] = "sh";
+		argv[argc++] = "-c";
+		argv[argc++] = script;
+		argv[argc] = NULL;
+		execv(svarun, (char *const *)argv);
 		_exit(127);
 	}
 	close(pfd[1]);
