@@ -3,7 +3,7 @@
  * svarun: run an unmodified accel-config / DSA program against sva devices
  * (accel-config-compat.md §1, CMP-1).
  *
- *   svarun [--config FILE.json] [--keep-going] [--stats] -- COMMAND [ARGS...]
+ *   svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats] -- COMMAND [ARGS...]
  *
  * In a private mount namespace it serves the idxd sysfs tree of the
  * devices over FUSE (src/sysfs) and bind-mounts it on /sys/bus/dsa, the
@@ -24,8 +24,9 @@
  * --config applies an accel-config JSON configuration (save-config's
  * output) and enables what it lists before COMMAND starts; a store or
  * enable it cannot apply ends svarun with status 1 unless --keep-going,
- * which applies the rest and runs COMMAND anyway. --stats prints the
- * devices' WQ counters at exit.
+ * which applies the rest and runs COMMAND anyway. --driver-name gives the
+ * devices the WQ driver_name attribute of Linux 6.7+ (CMP-4). --stats
+ * prints the devices' WQ counters at exit.
  *
  * Environment: SVA_TRAP_LIB overrides the preload library's path.
  */
@@ -62,6 +63,7 @@ struct run {
 	struct sysfs_server *srv;
 	const char *config;		/* --config FILE.json */
 	bool keep_going;
+	bool driver_name;		/* --driver-name: the 6.7+ personality */
 	bool stats;
 };
 
@@ -110,6 +112,8 @@ static int sysfs_devices_open(struct run *r)
 	};
 	int e;
 
+	if (r->driver_name)
+		cfg.flags |= SVA_CONFIG_DRIVER_NAME;
 	e = sva_device_new(&cfg, &r->devs[0]);
 	if (e)
 		return e;
@@ -494,11 +498,12 @@ static void print_stats(const struct run *r)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--stats] -- COMMAND"
-		   " [ARGS...]\n"
+	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats]"
+		   " -- COMMAND [ARGS...]\n"
 		   "Run COMMAND with the idxd sysfs tree and /dev/dsa of sva devices.\n"
 		   "  --config FILE   apply an accel-config JSON configuration and enable it\n"
 		   "  --keep-going    run COMMAND even if part of the configuration fails\n"
+		   "  --driver-name   WQs have driver_name, as with Linux 6.7+\n"
 		   "  --stats         print the devices' WQ counters at exit\n");
 }
 
@@ -507,6 +512,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "driver-name", no_argument, NULL, 'd' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -525,6 +531,8 @@ int main(int argc, char **argv)
 			r.config = optarg;
 		} else if (c == 'k') {
 			r.keep_going = true;
+		} else if (c == 'd') {
+			r.driver_name = true;
 		} else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;

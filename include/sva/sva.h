@@ -40,6 +40,12 @@ struct sva_portal;
 #define SVA_CONFIG_VERSION	1
 /* Leave the device in its power-on state: disabled, nothing configured. */
 #define SVA_CONFIG_UNCONFIGURED	(1u << 0)
+/*
+ * The idxd of Linux 6.7+: WQs have a driver_name attribute, which must name
+ * the "user" driver before the WQ can be enabled (accel-config-compat.md
+ * §4.2, CMP-4). Without it, a WQ of type user binds to the user driver.
+ */
+#define SVA_CONFIG_DRIVER_NAME	(1u << 1)
 
 /*
  * Geometry and behaviour of a new device. Zero fields take the defaults of

@@ -63,8 +63,10 @@ static int params_from_config(const struct sva_device_config *cfg, struct dsa_de
 	dsa_dev_params_default(p);
 	if (!cfg)
 		return 0;
-	if (cfg->size < offsetof(struct sva_device_config, reserved) || cfg->version < 1)
+	if (cfg->size < offsetof(struct sva_device_config, reserved) || cfg->version < 1 ||
+	    (cfg->flags & ~(SVA_CONFIG_UNCONFIGURED | SVA_CONFIG_DRIVER_NAME)))
 		return -EINVAL;
+	p->driver_name_attr = cfg->flags & SVA_CONFIG_DRIVER_NAME;
 	if (cfg->max_groups)
 		p->max_groups = cfg->max_groups;
 	if (cfg->max_engines)

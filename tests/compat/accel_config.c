@@ -5,7 +5,8 @@
  * list is empty while idle, the runner's load-config / enable-* /
  * disable-* sequence works with its nodes, save-config round-trips through
  * load-config after a modprobe reset, the config-* commands store each
- * value, and invalid configurations fail with the kernel's messages.
+ * value, invalid configurations fail with the kernel's messages, and the
+ * 6.7+ personality (svarun --driver-name) needs the WQ driver_name.
  */
 #include "compat.h"
 
@@ -164,6 +165,32 @@ static void check_errors(const char *svarun)
 	}
 }
 
+static void check_driver_name(const char *svarun)
+{
+	static const char *const personality[] = { "--driver-name", NULL };
+	int st;
+
+	st = compat_run(svarun, personality, ACCFG_TEST_DIR,
+			"D=/sys/bus/dsa/devices/dsa0\n"
+			"accel-config config-engine dsa0/engine0.0 -g 0\n"
+			"accel-config config-wq dsa0/wq0.0 -g 0 -s 16 -p 5 -m dedicated -y user -n x\n"
+			"accel-config enable-device dsa0\n"
+			"accel-config enable-wq dsa0/wq0.0; echo first=$?\n"
+			"accel-config config-wq dsa0/wq0.0 -d user\n"
+			"accel-config enable-wq dsa0/wq0.0; echo second=$? $(cat $D/wq0.0/driver_name)\n"
+			"accel-config disable-device dsa0\n"
+			"accel-config load-config -c configs/2g2q_user_1.conf -e; echo $? $(ls /dev/dsa)\n",
+			out, sizeof(out));
+	T_EQ(st, 0);
+	T_CHECK(strstr(out, "Invalid wq driver name \"\"") && strstr(out, "first=1\n"), "%s", out);
+	T_CHECK(strstr(out, "second=0 user\n"), "%s", out);
+	T_CHECK(strstr(out, "0 wq0.0 wq0.1\n"), "load-config sets driver_name: %s", out);
+
+	/* the default personality has no driver_name at all (CMP-4) */
+	st = compat_run(svarun, NULL, NULL, "ls /sys/bus/dsa/devices/wq0.0/", out, sizeof(out));
+	T_CHECK(st == 0 && strstr(out, "threshold") && !strstr(out, "driver_name"), "%s", out);
+}
+
 int main(void)
 {
 	const char *svarun = compat_require(true);
@@ -172,5 +199,6 @@ int main(void)
 	check_runner_flow(svarun);
 	check_config(svarun);
 	check_errors(svarun);
+	check_driver_name(svarun);
 	return t_done("compat/accel_config");
 }
