@@ -439,6 +439,17 @@ static void reap_all(pid_t self)
 	}
 }
 
+/* What the main thread takes with sigwaitinfo: child exits and the signals it forwards. */
+static void taken_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 static int run_command(char **argv, const sigset_t *old)
 {
 	sigset_t set;
@@ -456,12 +467,7 @@ static int run_command(char **argv, const sigset_t *old)
 		fprintf(stderr, "svarun: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
+	taken_signals(&set);
 	while (status < 0) {
 		if (sigwaitinfo(&set, &si) < 0)
 			continue;
@@ -547,12 +553,7 @@ int main(int argc, char **argv)
 		return EXIT_SKIP;
 	}
 	/* signals are taken synchronously by the main thread; FUSE threads inherit the mask */
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
+	taken_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
 	e = sysfs_devices_open(&r);

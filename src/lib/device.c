@@ -164,8 +164,9 @@ SVA_EXPORT const char *sva_device_name(const struct sva_device *dev)
  * Attribute objects are named after the device ("dsa0", "wq0.1"); the model
  * names its own objects after its id, which is the same number.
  */
-SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
-			    size_t len)
+/* The model's read: the value in buf, and the size of the sysfs file (value + newline, or 0). */
+static int attr_read(struct sva_device *dev, const char *obj, const char *attr, char *buf,
+		     size_t len)
 {
 	int r;
 
@@ -175,7 +176,14 @@ SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char 
 	if (r)
 		return r;
 	rt_fold_drops(dev->rt);
-	r = dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
+	return dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
+}
+
+SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
+			    size_t len)
+{
+	int r = attr_read(dev, obj, attr, buf, len);
+
 	return r < 0 ? r : (int)strlen(buf);
 }
 
@@ -195,21 +203,11 @@ SVA_EXPORT int sva_attr_set(struct sva_device *dev, const char *obj, const char 
 SVA_EXPORT int sva_attr_show(struct sva_device *dev, const char *obj, const char *attr,
 			     char *buf, size_t len)
 {
-	int r;
+	int r = attr_read(dev, obj, attr, buf, len);
 
-	if (!dev || !obj || !attr || !buf)
-		return -EINVAL;
-	r = proc_check(dev->pid);
-	if (r)
-		return r;
-	rt_fold_drops(dev->rt);
-	/* the model returns the file size: value + newline, or 0 for an empty file */
-	r = dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
-	if (r <= 0)
-		return r;
-	if ((size_t)r > len)
-		return -ENOSPC;
-	buf[r - 1] = '\n';
+	/* the value's NUL becomes the newline: the model counted it in the size */
+	if (r > 0)
+		buf[r - 1] = '\n';
 	return r;
 }
 

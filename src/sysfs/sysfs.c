@@ -39,9 +39,11 @@ struct sysfs_server {
 	bool running;
 };
 
-static struct sysfs_server *server(void)
+/* The server of the calling FUSE request and what path names in its tree. */
+static int lookup(const char *path, struct sysfs_server **ret_s, struct node *ret_nd)
 {
-	return fuse_get_context()->private_data;
+	*ret_s = fuse_get_context()->private_data;
+	return tree_resolve(&(*ret_s)->tree, path, ret_nd);
 }
 
 /* WQ nodes */
@@ -174,12 +176,12 @@ static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 
 static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	struct node nd;
 	int r;
 
 	(void)fi;
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	memset(st, 0, sizeof(*st));
@@ -208,11 +210,11 @@ static int fs_getattr(const char *path, struct stat *st, struct fuse_file_info *
 
 static int fs_readlink(const char *path, char *buf, size_t len)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	struct node nd;
 	int r;
 
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	if (nd.kind != N_LINK)
@@ -236,7 +238,7 @@ static int fill_one(const char *name, void *arg)
 static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	struct fill_ctx f = { .buf = buf, .filler = filler };
 	struct node nd;
 	int r;
@@ -244,7 +246,7 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	(void)off;
 	(void)fi;
 	(void)flags;
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	if (nd.kind != N_DIR)
@@ -256,12 +258,12 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 
 static int fs_open(const char *path, struct fuse_file_info *fi)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	int acc = fi->flags & O_ACCMODE;
 	struct node nd;
 	int r;
 
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	switch (nd.kind) {
@@ -287,13 +289,13 @@ static int fs_open(const char *path, struct fuse_file_info *fi)
 
 static int fs_read(const char *path, char *buf, size_t len, off_t off, struct fuse_file_info *fi)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	char val[ATTR_FILE_SIZE + 1];
 	struct node nd;
 	int r;
 
 	(void)fi;
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	if (nd.kind != N_ATTR)
@@ -312,7 +314,7 @@ static int fs_read(const char *path, char *buf, size_t len, off_t off, struct fu
 static int fs_write(const char *path, const char *buf, size_t len, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	char val[STORE_MAX + 1];
 	size_t n = len > STORE_MAX ? STORE_MAX : len;
 	struct node nd;
@@ -320,7 +322,7 @@ static int fs_write(const char *path, const char *buf, size_t len, off_t off,
 
 	(void)off;	/* a store replaces the value wherever the file offset is */
 	(void)fi;
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	memcpy(val, buf, n);
@@ -351,13 +353,13 @@ static int fs_write(const char *path, const char *buf, size_t len, off_t off,
 /* open(O_TRUNC) and shell redirections truncate first: sysfs ignores that */
 static int fs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
-	struct sysfs_server *s = server();
+	struct sysfs_server *s;
 	struct node nd;
 	int r;
 
 	(void)size;
 	(void)fi;
-	r = tree_resolve(&s->tree, path, &nd);
+	r = lookup(path, &s, &nd);
 	if (r)
 		return r;
 	return nd.kind == N_DIR ? -EISDIR : 0;

@@ -304,7 +304,9 @@ int tree_resolve(const struct tree *t, const char *path, struct node *ret)
 
 /* listings */
 
-static int list_children(const struct tree *t, unsigned int dev, tree_fill_fn fill, void *arg)
+/* The child objects of device dev, only those bound to driver drv unless drv < 0. */
+static int list_children(const struct tree *t, unsigned int dev, int drv, tree_fill_fn fill,
+			 void *arg)
 {
 	unsigned int p, i, num = dev_number(t->devs[dev]);
 	char name[48];
@@ -315,6 +317,8 @@ static int list_children(const struct tree *t, unsigned int dev, tree_fill_fn fi
 			snprintf(name, sizeof(name), "%s%u.%u", child_prefix[p], num, i);
 			if (!tree_obj_exists(t->devs[dev], name))
 				break;
+			if (drv >= 0 && tree_bound_driver(t, dev, name) != drv)
+				continue;
 			r = fill(name, arg);
 			if (r)
 				return r;
@@ -323,32 +327,21 @@ static int list_children(const struct tree *t, unsigned int dev, tree_fill_fn fi
 	return 0;
 }
 
-/* Every object of every device, for bus/dsa/devices and the back-link scan. */
+/* Every object of every device (bus/dsa/devices), or those bound to drv (back-links). */
 static int list_objects(const struct tree *t, int drv, tree_fill_fn fill, void *arg)
 {
-	unsigned int i, p, k, num;
-	char name[48];
+	unsigned int i;
 	int r;
 
 	for (i = 0; i < t->ndevs; i++) {
-		num = dev_number(t->devs[i]);
 		if (drv < 0 || tree_bound_driver(t, i, sva_device_name(t->devs[i])) == drv) {
 			r = fill(sva_device_name(t->devs[i]), arg);
 			if (r)
 				return r;
 		}
-		for (p = 0; p < sizeof(child_prefix) / sizeof(child_prefix[0]); p++) {
-			for (k = 0;; k++) {
-				snprintf(name, sizeof(name), "%s%u.%u", child_prefix[p], num, k);
-				if (!tree_obj_exists(t->devs[i], name))
-					break;
-				if (drv >= 0 && tree_bound_driver(t, i, name) != drv)
-					continue;
-				r = fill(name, arg);
-				if (r)
-					return r;
-			}
-		}
+		r = list_children(t, i, drv, fill, arg);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -367,7 +360,7 @@ static int list_obj_dir(const struct tree *t, const struct node *nd, tree_fill_f
 			return r;
 	}
 	if (is_device_name(d, nd->obj)) {
-		r = list_children(t, (unsigned int)nd->dev, fill, arg);
+		r = list_children(t, (unsigned int)nd->dev, -1, fill, arg);
 		if (r)
 			return r;
 	}

@@ -40,18 +40,16 @@ static inline const char *compat_require(bool need_accel_config)
 }
 
 /*
- * Run `svarun [opts...] -- sh -c script` in dir (opts NULL-terminated, or NULL) with stdout and stderr in out
- * (NUL-terminated, truncated to len). Returns the exit status, 128 + signal
- * if killed; skips the test if svarun reports 77 (no privileges).
+ * Start `svarun [opts...] -- sh -c script` in dir (opts NULL-terminated, or
+ * NULL) with stdout and stderr on a pipe. Returns the pipe's read end and
+ * the pid in *ret_pid.
  */
-static inline int compat_run(const char *svarun, const char *const *opts, const char *dir,
-			     const char *script, char *out, size_t len)
+static inline int compat_spawn(const char *svarun, const char *const *opts, const char *dir,
+			       const char *script, pid_t *ret_pid)
 {
 	const char *argv[16] = { "svarun" };
 	unsigned int argc = 1;
-	int pfd[2], st;
-	size_t pos = 0;
-	ssize_t n;
+	int pfd[2];
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC))
@@ -76,12 +74,30 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 		_exit(127);
 	}
 	close(pfd[1]);
+	*ret_pid = pid;
+	return pfd[0];
+}
+
+/*
+ * compat_spawn, then collect the output in out (NUL-terminated, truncated
+ * to len) until svarun exits. Returns the exit status, 128 + signal if
+ * killed; skips the test if svarun reports 77 (no privileges).
+ */
+static inline int compat_run(const char *svarun, const char *const *opts, const char *dir,
+			     const char *script, char *out, size_t len)
+{
+	size_t pos = 0;
+	ssize_t n;
+	pid_t pid;
+	int fd, st;
+
+	fd = compat_spawn(svarun, opts, dir, script, &pid);
 	for (;;) {
 		char sink[4096];
 		size_t room = len - 1 - pos;
 
 		/* past len, drain into sink so the child never blocks on a full pipe */
-		n = read(pfd[0], room ? out + pos : sink, room ? room : sizeof(sink));
+		n = read(fd, room ? out + pos : sink, room ? room : sizeof(sink));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -90,7 +106,7 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 			pos += (size_t)n;
 	}
 	out[pos] = '\0';
-	close(pfd[0]);
+	close(fd);
 	if (waitpid(pid, &st, 0) < 0)
 		T_FATAL("waitpid: %s", strerror(errno));
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -126,24 +126,13 @@ static void check_config(const char *svarun)
 static void check_signal(const char *svarun)
 {
 	char buf[16] = "";
-	int pfd[2], st;
+	int fd, st;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC))
-		T_FATAL("pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		T_FATAL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		execl(svarun, "svarun", "--", "sh", "-c", "echo up; exec sleep 600", (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
+	fd = compat_spawn(svarun, NULL, NULL, "echo up; exec sleep 600", &pid);
 	/* "up": the command runs, so svarun waits for signals synchronously */
-	T_CHECK(read(pfd[0], buf, sizeof(buf) - 1) > 0 && !strcmp(buf, "up\n"), "%s", buf);
-	close(pfd[0]);
+	T_CHECK(read(fd, buf, sizeof(buf) - 1) > 0 && !strcmp(buf, "up\n"), "%s", buf);
+	close(fd);
 	kill(pid, SIGTERM);
 	T_CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
 		WEXITSTATUS(st) == 128 + SIGTERM, "svarun status %#x", st);
