@@ -4,8 +4,8 @@
  *
  * At load it installs the ENQCMD/MOVDIR64B trap handlers. It interposes
  * open/openat/mmap/close for the work-queue nodes a DSA program opens
- * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when no such file exists
- * on this machine, the open is served by the embedded device dsaD (created
+ * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when this machine has no
+ * /dev/dsa at all, the open is served by the embedded device dsaD (created
  * with the default configuration on first use), the one-page shared
  * mapping becomes that WQ's portal, and close releases it (draining the
  * process's work, as idxd's release does). Where the file is a real idxd
@@ -181,6 +181,19 @@ static bool is_sva_node(int fd)
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
+static bool has_node_dir(void)
+{
+	char dir[sizeof(dev_root) + 8];
+	int saved = errno;
+	struct stat st;
+	bool r;
+
+	snprintf(dir, sizeof(dir), "%s/dsa", dev_root);
+	r = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	errno = saved;
+	return r;
+}
+
 static int maybe_wq(const char *path, int flags, int fd)
 {
 	unsigned int d, q;
@@ -189,8 +202,12 @@ static int maybe_wq(const char *path, int flags, int fd)
 		return fd;
 	if (fd >= 0)
 		return is_sva_node(fd) ? open_wq(d, q, flags, fd) : fd;
-	/* Only a node that is missing here is ours: real idxd stays native. */
-	if (errno != ENOENT)
+	/*
+	 * A node missing on a machine without a node directory is ours. Where
+	 * the directory exists (real idxd, or svarun's tree) its nodes are
+	 * authoritative: a missing one is a WQ that is not enabled.
+	 */
+	if (errno != ENOENT || has_node_dir())
 		return fd;
 	return open_wq(d, q, flags, -1);
 }
