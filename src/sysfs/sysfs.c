@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ struct sysfs_server {
 	struct tree tree;
 	struct sva_device *devs[SYSFS_MAX_DEVICES];
 	char *dev_root;			/* NULL: no nodes */
+	char *mountpoint;
 	pthread_mutex_t bind_lock;	/* one bind/unbind/reset + node sync at a time */
 	struct fuse *fuse;
 	pthread_t thread;
@@ -394,6 +396,7 @@ static struct sysfs_server *server_free(struct sysfs_server *s)
 		fuse_destroy(s->fuse);
 	pthread_mutex_destroy(&s->bind_lock);
 	free(s->dev_root);
+	free(s->mountpoint);
 	free(s);
 	return NULL;
 }
@@ -422,7 +425,8 @@ int sysfs_server_start(struct sva_device *const *devs, unsigned int ndevs,
 	}
 	s->tree.devs = s->devs;
 	s->tree.ndevs = ndevs;
-	if (dev_root && !(s->dev_root = strdup(dev_root))) {
+	if ((dev_root && !(s->dev_root = strdup(dev_root))) ||
+	    !(s->mountpoint = strdup(mountpoint))) {
 		server_free(s);
 		return -ENOMEM;
 	}
@@ -461,10 +465,15 @@ struct sysfs_server *sysfs_server_stop(struct sysfs_server *s)
 	if (!s)
 		return NULL;
 	if (s->running) {
-		/* the unmount ends the session: the loop's read returns ENODEV */
+		/*
+		 * Unmounting kills the connection: the loop's reads return ENODEV
+		 * and its threads end. Only then may libfuse close the device fd,
+		 * which the loop threads still read until that moment.
+		 */
 		fuse_exit(s->fuse);
-		fuse_unmount(s->fuse);
+		umount2(s->mountpoint, MNT_DETACH);
 		pthread_join(s->thread, NULL);
+		fuse_unmount(s->fuse);
 	}
 	return server_free(s);
 }
