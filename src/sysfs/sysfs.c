@@ -430,9 +430,13 @@ int sysfs_server_start(struct sva_device *const *devs, unsigned int ndevs,
 		server_free(s);
 		return -ENOMEM;
 	}
-	/* allow_other: the program under test may run as another user than the server */
+	/*
+	 * allow_other: the program under test may run as another user than the
+	 * server; default_permissions: the kernel then applies the file modes
+	 * to it, as sysfs does (only root may store or bind).
+	 */
 	if (fuse_opt_add_arg(&args, "sva-sysfs") || fuse_opt_add_arg(&args, "-o") ||
-	    fuse_opt_add_arg(&args, "allow_other,fsname=sva-sysfs,subtype=sva")) {
+	    fuse_opt_add_arg(&args, "allow_other,default_permissions,fsname=sva-sysfs,subtype=sva")) {
 		fuse_opt_free_args(&args);
 		server_free(s);
 		return -ENOMEM;

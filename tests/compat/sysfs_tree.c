@@ -215,6 +215,27 @@ static void check_bind(void)
 	T_CHECK(stat(node, &st) < 0, "reset removes the nodes");
 }
 
+/* Another user reads everything but stores nothing, as with sysfs modes 0644/0444/0200. */
+static void check_other_user(void)
+{
+	pid_t pid = t_fork_quiet();
+	int fate;
+
+	if (pid == 0) {
+		bool ok;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		ok = !strcmp(rd(DEV0 "/wq0.0/size"), "0\n") &&
+		     wr(DEV0 "/wq0.0/size", "8") == -EACCES &&
+		     wr("bus/dsa/drivers/idxd/bind", "dsa0") == -EACCES &&
+		     wr(DEV0 "/cmd_status", "1") == -EACCES;
+		_exit(ok ? 0 : 1);
+	}
+	fate = t_child_fate(pid);
+	T_EQ(fate, -1);	/* exit status 0 */
+}
+
 int main(void)
 {
 	struct sva_device_config cfg = {
@@ -257,6 +278,7 @@ int main(void)
 	check_reads();
 	check_stores();
 	check_bind();
+	check_other_user();
 
 	sysfs_server_stop(srv);
 	snprintf(path, sizeof(path), "%s/bus", mnt);
