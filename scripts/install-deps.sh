@@ -6,8 +6,11 @@ set -eu
 
 # libclang-rt-14-dev carries libFuzzer and clang's sanitizer runtimes (only
 # recommended by clang, and we install without recommends).
-PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev libjson-c-dev
-	linux-libc-dev"
+# fuse3 and libfuse3-dev serve the sysfs tree of svarun, libjson-c-dev reads
+# accel-config JSON configuration files (svad, svactl, svarun --config); accel-config, libaccel-config1 and accel-config-test
+# are what tests/compat runs unmodified.
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev linux-libc-dev
+fuse3 libfuse3-dev libjson-c-dev accel-config libaccel-config1 accel-config-test"
 
 missing=""
 for p in $PKGS; do

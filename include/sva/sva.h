@@ -41,6 +41,12 @@ struct sva_portal;
 #define SVA_CONFIG_VERSION	1
 /* Leave the device in its power-on state: disabled, nothing configured. */
 #define SVA_CONFIG_UNCONFIGURED	(1u << 0)
+/*
+ * The idxd of Linux 6.7+: WQs have a driver_name attribute, which must name
+ * the "user" driver before the WQ can be enabled (accel-config-compat.md
+ * §4.2, CMP-4). Without it, a WQ of type user binds to the user driver.
+ */
+#define SVA_CONFIG_DRIVER_NAME	(1u << 1)
 
 /*
  * Geometry and behaviour of a new device. Zero fields take the defaults of
@@ -96,6 +102,25 @@ int sva_attr_get(struct sva_device *dev, const char *obj, const char *attr, char
  * Side effects (mode dedicated clears threshold, ...) apply at once.
  */
 int sva_attr_set(struct sva_device *dev, const char *obj, const char *attr, const char *val);
+/*
+ * The bytes a read() of the sysfs file obj/attr returns: the value and a
+ * newline, or nothing at all where the kernel shows an empty file (empty
+ * group engines/work_queues lists). Not NUL-terminated beyond the count.
+ * Returns the byte count; errors as sva_attr_get.
+ */
+int sva_attr_show(struct sva_device *dev, const char *obj, const char *attr, char *buf,
+		  size_t len);
+
+#define SVA_ATTR_WRITABLE	(1u << 0)	/* the sysfs file has a store method */
+
+/*
+ * Enumerate the attributes of obj: the name of the index-th one (0, 1, ...)
+ * into ret_name and its SVA_ATTR_* flags into *ret_flags. Returns 0;
+ * -ENOENT past the last attribute or for an unknown object (so index 0
+ * tells whether obj exists), -ENOSPC if len is too small.
+ */
+int sva_attr_info(struct sva_device *dev, const char *obj, unsigned int index, char *ret_name,
+		  size_t len, unsigned int *ret_flags);
 
 /*
  * Enable/disable the device or one WQ. Enabling validates the whole

@@ -63,8 +63,10 @@ static int params_from_config(const struct sva_device_config *cfg, struct dsa_de
 	dsa_dev_params_default(p);
 	if (!cfg)
 		return 0;
-	if (cfg->size < offsetof(struct sva_device_config, reserved) || cfg->version < 1)
+	if (cfg->size < offsetof(struct sva_device_config, reserved) || cfg->version < 1 ||
+	    (cfg->flags & ~(SVA_CONFIG_UNCONFIGURED | SVA_CONFIG_DRIVER_NAME)))
 		return -EINVAL;
+	p->driver_name_attr = cfg->flags & SVA_CONFIG_DRIVER_NAME;
 	if (cfg->max_groups)
 		p->max_groups = cfg->max_groups;
 	if (cfg->max_engines)
@@ -162,8 +164,9 @@ SVA_EXPORT const char *sva_device_name(const struct sva_device *dev)
  * Attribute objects are named after the device ("dsa0", "wq0.1"); the model
  * names its own objects after its id, which is the same number.
  */
-SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
-			    size_t len)
+/* The model's read: the value in buf, and the size of the sysfs file (value + newline, or 0). */
+static int attr_read(struct sva_device *dev, const char *obj, const char *attr, char *buf,
+		     size_t len)
 {
 	int r;
 
@@ -173,7 +176,14 @@ SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char 
 	if (r)
 		return r;
 	rt_fold_drops(dev->rt);
-	r = dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
+	return dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
+}
+
+SVA_EXPORT int sva_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
+			    size_t len)
+{
+	int r = attr_read(dev, obj, attr, buf, len);
+
 	return r < 0 ? r : (int)strlen(buf);
 }
 
@@ -188,6 +198,66 @@ SVA_EXPORT int sva_attr_set(struct sva_device *dev, const char *obj, const char 
 	if (r)
 		return r;
 	return dsa_dev_attr_set(rt_dev(dev->rt), obj, attr, val);
+}
+
+SVA_EXPORT int sva_attr_show(struct sva_device *dev, const char *obj, const char *attr,
+			     char *buf, size_t len)
+{
+	int r = attr_read(dev, obj, attr, buf, len);
+
+	/* the value's NUL becomes the newline: the model counted it in the size */
+	if (r > 0)
+		buf[r - 1] = '\n';
+	return r;
+}
+
+struct attr_walk {
+	unsigned int index;		/* entries still to skip */
+	char *name;
+	size_t len;
+	unsigned int flags;
+	int found;			/* 0 found, -ENOSPC, or -ENOENT while searching */
+};
+
+static int attr_walk_fn(const char *name, bool writable, void *arg)
+{
+	struct attr_walk *w = arg;
+
+	if (w->index--)
+		return 0;
+	if (strlen(name) >= w->len) {
+		w->found = -ENOSPC;
+		return 1;
+	}
+	strcpy(w->name, name);
+	w->flags = writable ? SVA_ATTR_WRITABLE : 0;
+	w->found = 0;
+	return 1;
+}
+
+SVA_EXPORT int sva_attr_info(struct sva_device *dev, const char *obj, unsigned int index,
+			     char *ret_name, size_t len, unsigned int *ret_flags)
+{
+	struct attr_walk w = { .index = index, .len = len, .found = -ENOENT };
+	char name[64];
+	int r;
+
+	if (!dev || !obj || !ret_name || !ret_flags)
+		return -EINVAL;
+	r = proc_check(dev->pid);
+	if (r)
+		return r;
+	/* walk into a local buffer: ret_name stays untouched on failure */
+	w.name = name;
+	w.len = len < sizeof(name) ? len : sizeof(name);
+	r = dsa_dev_attr_foreach(rt_dev(dev->rt), obj, attr_walk_fn, &w);
+	if (r < 0)
+		return r;
+	if (w.found)
+		return w.found;
+	strcpy(ret_name, name);
+	*ret_flags = w.flags;
+	return 0;
 }
 
 #define DEV_CALL(dev, call)                                                    \

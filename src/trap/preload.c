@@ -4,15 +4,18 @@
  *
  * At load it installs the ENQCMD/MOVDIR64B trap handlers. It interposes
  * open/openat/mmap/close for the work-queue nodes a DSA program opens
- * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when no such file exists
- * on this machine, the open is served by the embedded device dsaD (created
+ * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when this machine has no
+ * /dev/dsa at all, the open is served by the embedded device dsaD (created
  * with the default configuration on first use), the one-page shared
  * mapping becomes that WQ's portal, and close releases it (draining the
- * process's work, as idxd's release does). Where the file does exist (a
- * real idxd device) nothing is interposed: the native path stays native.
+ * process's work, as idxd's release does). Where the file is a real idxd
+ * node (a character device) nothing is interposed: the native path stays
+ * native. A zero-length regular file is a node of svarun's tree
+ * (accel-config-compat.md CMP-8): it is served too, by a device configured
+ * as the tree shows it (mirror.c, until svad hosts the devices).
  *
- * Environment: SVA_DEV_ROOT (default "/dev"), SVA_TRAP_QUIET=1 to silence
- * the one-line banner on stderr.
+ * Environment: SVA_DEV_ROOT (default "/dev"), SVA_SYSFS_ROOT (default
+ * "/sys"), SVA_TRAP_QUIET=1 to silence the one-line banner on stderr.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -24,10 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sva/sva.h"
+#include "trap.h"
 
 #define PRELOAD_EXPORT __attribute__((visibility("default")))
 #define MAX_FDS 256
@@ -43,6 +47,7 @@ static _Atomic int wq_fds_open;
 static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sva_device *preload_dev;	/* preload_lock */
 static char dev_root[256] = "/dev";
+static char sysfs_root[256] = "/sys";
 
 static int (*real_open)(const char *, int, ...);	/* for /dev/null only */
 static int (*real_openat)(int, const char *, int, ...);
@@ -52,11 +57,14 @@ static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *root = secure_getenv("SVA_DEV_ROOT");
+	const char *sys = secure_getenv("SVA_SYSFS_ROOT");
 
 	for (int i = 0; i < MAX_FDS; i++)
 		atomic_init(&wq_fds[i].fd, -1);
 	if (root && strlen(root) < sizeof(dev_root))
 		strcpy(dev_root, root);
+	if (sys && strlen(sys) < sizeof(sysfs_root))
+		strcpy(sysfs_root, sys);
 	real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 	real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
@@ -94,30 +102,57 @@ static struct wq_fd *fd_slot(int fd)
 	return NULL;
 }
 
-/* Serve an open of a WQ node that does not exist on this machine. */
-static int open_wq(unsigned int dev_id, unsigned int wq, int flags)
+/*
+ * The embedded device dsa0: the ready default configuration, or for a node
+ * of svarun's tree the configuration the tree shows.
+ */
+static int preload_device(bool from_sysfs)
+{
+	struct sva_device_config cfg = {
+		.size = sizeof(cfg), .version = SVA_CONFIG_VERSION,
+		.flags = SVA_CONFIG_UNCONFIGURED,
+	};
+	int r;
+
+	if (preload_dev)
+		return 0;
+	r = sva_device_new(from_sysfs ? &cfg : NULL, &preload_dev);
+	if (r || !from_sysfs)
+		return r;
+	r = mirror_sysfs_config(preload_dev, sysfs_root);
+	if (r)
+		preload_dev = sva_device_free(preload_dev);
+	return r;
+}
+
+/*
+ * Serve an open of a WQ node: one that does not exist on this machine
+ * (node_fd -1: /dev/null stands in for it), or a node of svarun's tree
+ * (node_fd, handed back as the descriptor).
+ */
+static int open_wq(unsigned int dev_id, unsigned int wq, int flags, int node_fd)
 {
 	struct sva_portal *p;
 	int fd, r;
 
 	if (dev_id != 0) {	/* one embedded device: dsa0 */
+		if (node_fd >= 0)
+			real_close(node_fd);
 		errno = ENOENT;
 		return -1;
 	}
 	pthread_mutex_lock(&preload_lock);
-	if (!preload_dev && (r = sva_device_new(NULL, &preload_dev)) != 0) {
-		pthread_mutex_unlock(&preload_lock);
-		errno = -r;
-		return -1;
-	}
-	r = sva_portal_open(preload_dev, wq, SVA_PORTAL_LIMITED, &p);
+	r = preload_device(node_fd >= 0);
+	if (!r)
+		r = sva_portal_open(preload_dev, wq, SVA_PORTAL_LIMITED, &p);
 	pthread_mutex_unlock(&preload_lock);
 	if (r) {
+		if (node_fd >= 0)
+			real_close(node_fd);
 		errno = -r;	/* -EBUSY for a second opener of a dedicated WQ */
 		return -1;
 	}
-	/* A real descriptor to hand back: /dev/null stands in for the node. */
-	fd = real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC));
+	fd = node_fd >= 0 ? node_fd : real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC));
 	if (fd < 0) {
 		sva_portal_close(p);
 		return -1;
@@ -138,14 +173,43 @@ static int open_wq(unsigned int dev_id, unsigned int wq, int flags)
 	return -1;
 }
 
+/* svarun's nodes are zero-length regular files; real idxd nodes are character devices. */
+static bool is_sva_node(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+static bool has_node_dir(void)
+{
+	char dir[sizeof(dev_root) + 8];
+	int saved = errno;
+	struct stat st;
+	bool r;
+
+	snprintf(dir, sizeof(dir), "%s/dsa", dev_root);
+	r = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	errno = saved;
+	return r;
+}
+
 static int maybe_wq(const char *path, int flags, int fd)
 {
 	unsigned int d, q;
 
-	/* Only a node that is missing here is ours: real idxd stays native. */
-	if (fd >= 0 || errno != ENOENT || parse_wq_path(path, &d, &q))
+	if (parse_wq_path(path, &d, &q))
 		return fd;
-	return open_wq(d, q, flags);
+	if (fd >= 0)
+		return is_sva_node(fd) ? open_wq(d, q, flags, fd) : fd;
+	/*
+	 * A node missing on a machine without a node directory is ours. Where
+	 * the directory exists (real idxd, or svarun's tree) its nodes are
+	 * authoritative: a missing one is a WQ that is not enabled.
+	 */
+	if (errno != ENOENT || has_node_dir())
+		return fd;
+	return open_wq(d, q, flags, -1);
 }
 
 PRELOAD_EXPORT int openat(int dirfd, const char *path, int flags, ...);

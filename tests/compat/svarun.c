@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Description: the svarun launcher (accel-config-compat.md §1, CMP-1,
+ * CMP-12): it returns the command's exit status (128 + signal when
+ * killed), keeps the rest of /sys and /dev real (submounts included),
+ * puts the lsmod/rmmod/modprobe stubs first on PATH, preloads the trap
+ * library, applies --config files (refusing bad ones unless --keep-going),
+ * forwards SIGTERM to the command, and leaves nothing behind: no mount on the host, no process of
+ * the command's tree (background children included).
+ */
+#include <signal.h>
+
+#include "compat.h"
+
+static char out[1 << 14];
+
+/* Mounts of svarun visible in this (the host's) namespace. */
+static unsigned int leaked_mounts(void)
+{
+	char line[4096];
+	unsigned int n = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		T_FATAL("mountinfo: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "svarun") || strstr(line, "sva-sysfs");
+	fclose(f);
+	return n;
+}
+
+static void check_status(const char *svarun)
+{
+	T_EQ(compat_run(svarun, NULL, NULL, "exit 3", out, sizeof(out)), 3);
+	T_EQ(compat_run(svarun, NULL, NULL, "kill -9 $$", out, sizeof(out)), 128 + SIGKILL);
+	T_EQ(compat_run(svarun, NULL, NULL, "exec /nonexistent/cmd", out, sizeof(out)), 127);
+}
+
+static void check_view(const char *svarun)
+{
+	int st;
+
+	st = compat_run(svarun, NULL, NULL,
+			"set -e; test -d /sys/bus/pci/devices; test -d /sys/module/idxd;"
+			"test -d /sys/devices/system/cpu; echo x > /dev/null; test -d /dev/pts;"
+			"test -d /dev/dsa; test -L /sys/bus/dsa/devices/dsa0;"
+			"echo lsmod=[$(lsmod)]; rmmod idxd; modprobe idxd; modprobe other;"
+			"echo preload=$LD_PRELOAD",
+			out, sizeof(out));
+	T_CHECK(st == 0, "exit %d:\n%s", st, out);
+	T_CHECK(strstr(out, "lsmod=[]\n"), "%s", out);
+	T_CHECK(strstr(out, "libsva-trap.so"), "preload: %s", out);
+}
+
+static void check_cleanup(const char *svarun)
+{
+	int st, pid = 0;
+	char *p;
+
+	/* a background child that would outlive the command */
+	st = compat_run(svarun, NULL, NULL, "sleep 600 & echo bg=$!; exit 0", out, sizeof(out));
+	T_EQ(st, 0);
+	p = strstr(out, "bg=");
+	T_CHECK(p && sscanf(p, "bg=%d", &pid) == 1 && pid > 0, "%s", out);
+	if (pid > 0)
+		T_CHECK(kill(pid, 0) < 0 && errno == ESRCH, "pid %d survived svarun", pid);
+	T_EQ(leaked_mounts(), 0);
+	/* on a host without idxd, the tree and the nodes were the namespace's only */
+	if (access("/sys/module/idxd", F_OK) < 0)
+		T_CHECK(access("/sys/bus/dsa", F_OK) < 0 && access("/dev/dsa", F_OK) < 0,
+			"the tree leaked to the host");
+}
+
+/* accel-config's save-config format: wq0.3 shared in group 2 with engine0.1 */
+static char good_config[] =
+	"[{\"dev\":\"dsa0\",\"read_buffer_limit\":0,\"max_groups\":4,\"groups\":["
+	"{\"dev\":\"group0.2\",\"use_read_buffer_limit\":0,\"traffic_class_a\":1,"
+	"\"grouped_workqueues\":[{\"dev\":\"wq0.3\",\"mode\":\"shared\",\"size\":8,"
+	"\"group_id\":2,\"priority\":3,\"type\":\"user\",\"driver_name\":\"user\","
+	"\"name\":\"cfg\",\"threshold\":6}],"
+	"\"grouped_engines\":[{\"dev\":\"engine0.1\",\"group_id\":2}]}]}]";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		T_FATAL("%s: %s", path, strerror(errno));
+}
+
+static void check_config(const char *svarun)
+{
+	char path[] = "/tmp/svarun-config-XXXXXX", opt[64], *bad;
+	const char *cfg[] = { opt, NULL }, *cfg_keep[] = { "--keep-going", opt, NULL };
+	int fd, st;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		T_FATAL("mkstemp: %s", strerror(errno));
+	close(fd);
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	write_file(path, good_config);
+	st = compat_run(svarun, cfg, NULL,
+			"D=/sys/bus/dsa/devices/dsa0; echo $(ls /dev/dsa) $(cat $D/state "
+			"$D/wq0.3/state $D/wq0.3/threshold $D/group0.2/engines)", out, sizeof(out));
+	T_CHECK(st == 0 && strstr(out, "wq0.3 enabled enabled 6 engine0.1\n"), "exit %d: %s",
+		st, out);
+
+	/* threshold above size: refused with the model's reason, COMMAND not run */
+	bad = strstr(good_config, "\"threshold\":6");
+	bad[strlen("\"threshold\":")] = '9';
+	write_file(path, good_config);
+	st = compat_run(svarun, cfg, NULL, "echo ran", out, sizeof(out));
+	T_CHECK(st == 1 && !strstr(out, "ran") && strstr(out, "wq0.3/threshold: 9 not in 1..8"),
+		"exit %d: %s", st, out);
+	st = compat_run(svarun, cfg_keep, NULL, "echo ran; cat /sys/bus/dsa/devices/wq0.3/size",
+			out, sizeof(out));
+	T_CHECK(st == 0 && strstr(out, "ran\n8\n"), "--keep-going: exit %d: %s", st, out);
+	write_file(path, "{ not json");
+	st = compat_run(svarun, cfg, NULL, "echo ran", out, sizeof(out));
+	T_CHECK(st == 1 && !strstr(out, "ran"), "exit %d: %s", st, out);
+	unlink(path);
+}
+
+/* SIGTERM to svarun reaches the command; svarun then returns 128 + SIGTERM */
+static void check_signal(const char *svarun)
+{
+	char buf[16] = "";
+	int fd, st;
+	pid_t pid;
+
+	fd = compat_spawn(svarun, NULL, NULL, "echo up; exec sleep 600", &pid);
+	/* "up": the command runs, so svarun waits for signals synchronously */
+	T_CHECK(read(fd, buf, sizeof(buf) - 1) > 0 && !strcmp(buf, "up\n"), "%s", buf);
+	close(fd);
+	kill(pid, SIGTERM);
+	T_CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		WEXITSTATUS(st) == 128 + SIGTERM, "svarun status %#x", st);
+	T_EQ(leaked_mounts(), 0);
+}
+
+int main(void)
+{
+	const char *svarun = compat_require(false);
+
+	check_status(svarun);
+	check_view(svarun);
+	check_cleanup(svarun);
+	check_config(svarun);
+	check_signal(svarun);
+	return t_done("compat/svarun");
+}

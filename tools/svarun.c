@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * svarun: run an unmodified accel-config / DSA program against sva devices
+ * (accel-config-compat.md §1, CMP-1).
+ *
+ *   svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats] -- COMMAND [ARGS...]
+ *
+ * In a private mount namespace it serves the idxd sysfs tree of the
+ * devices over FUSE (src/sysfs) and bind-mounts it on /sys/bus/dsa, the
+ * device directories under /sys/devices/pci0000:6a and /sys/module/idxd;
+ * /dev/dsa becomes a tmpfs that the tree fills with WQ nodes on bind.
+ * Paths that sysfs and devtmpfs cannot create are made with an overlay
+ * whose upper layer lives in svarun's scratch tmpfs; everything else of
+ * /sys and /dev stays real. COMMAND runs with libsva-trap.so preloaded and
+ * lsmod/rmmod/modprobe stubs first on PATH (§8.1, CMP-12): the stubs are
+ * this binary under those names, and "modprobe idxd" resets the devices.
+ *
+ * svarun returns COMMAND's exit status (128 + signal if it was killed),
+ * 77 when it lacks the privileges or kernel features it needs. Whatever
+ * happens, every descendant is gone and nothing stays mounted when it
+ * returns: it is the subreaper of the command's process tree and the
+ * namespace dies with it.
+ *
+ * --config applies an accel-config JSON configuration (save-config's
+ * output) and enables what it lists before COMMAND starts; a store or
+ * enable it cannot apply ends svarun with status 1 unless --keep-going,
+ * which applies the rest and runs COMMAND anyway. --driver-name gives the
+ * devices the WQ driver_name attribute of Linux 6.7+ (CMP-4). --stats
+ * prints the devices' WQ counters at exit.
+ *
+ * Environment: SVA_TRAP_LIB overrides the preload library's path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sva/sva.h"
+#include "sysfs/sysfs.h"
+
+#define EXIT_SKIP	77
+#define MAX_MOUNTS	32
+
+struct run {
+	char work[PATH_MAX];		/* scratch tmpfs (host side: an empty dir in /tmp) */
+	char fs[PATH_MAX + 8];		/* the FUSE mount */
+	char *mounts[MAX_MOUNTS];	/* made in the namespace, undone in reverse */
+	unsigned int nmounts;
+	unsigned int noverlays;
+	struct sva_device *devs[SYSFS_MAX_DEVICES];
+	unsigned int ndevs;
+	struct sysfs_server *srv;
+	const char *config;		/* --config FILE.json */
+	bool keep_going;
+	bool driver_name;		/* --driver-name: the 6.7+ personality */
+	bool stats;
+};
+
+/* the stubs (CMP-12) */
+
+/*
+ * lsmod prints nothing, rmmod succeeds, modprobe succeeds and, for idxd,
+ * returns the devices to their power-on state as a module reload would,
+ * so an aborted run cannot poison the next one.
+ */
+static int stub_main(const char *name, int argc, char **argv)
+{
+	const char *ctl = getenv("SVARUN_CONTROL");
+	bool idxd = false;
+	int i, fd;
+
+	if (strcmp(name, "modprobe"))
+		return 0;
+	for (i = 1; i < argc; i++)
+		idxd |= !strcmp(argv[i], "idxd");
+	if (!idxd)
+		return 0;
+	fd = ctl ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
+	if (fd < 0 || write(fd, "reset", 5) != 5) {
+		fprintf(stderr, "modprobe (svarun stub): cannot reset the sva devices: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* devices */
+
+/*
+ * The devices the tree serves: today one embedded device, hosted in this
+ * process, in its power-on state (accel-config-compat.md §4). With svad
+ * this becomes sva_device_connect() to the daemon, so that the program's
+ * portals (libsva-trap.so with SVA_DAEMON) reach the same device.
+ */
+static int sysfs_devices_open(struct run *r)
+{
+	struct sva_device_config cfg = {
+		.size = sizeof(cfg), .version = SVA_CONFIG_VERSION,
+		.flags = SVA_CONFIG_UNCONFIGURED,
+	};
+	int e;
+
+	if (r->driver_name)
+		cfg.flags |= SVA_CONFIG_DRIVER_NAME;
+	e = sva_device_new(&cfg, &r->devs[0]);
+	if (e)
+		return e;
+	r->ndevs = 1;
+	return 0;
+}
+
+static void sysfs_devices_close(struct run *r)
+{
+	while (r->ndevs) {
+		r->ndevs--;
+		r->devs[r->ndevs] = sva_device_free(r->devs[r->ndevs]);
+	}
+}
+
+/* mounts */
+
+static int remember(struct run *r, const char *target)
+{
+	if (r->nmounts == MAX_MOUNTS)
+		return -ENOSPC;
+	r->mounts[r->nmounts] = strdup(target);
+	if (!r->mounts[r->nmounts])
+		return -ENOMEM;
+	r->nmounts++;
+	return 0;
+}
+
+static int do_mount(struct run *r, const char *src, const char *target, const char *type,
+		    unsigned long flags, const char *data)
+{
+	if (mount(src, target, type, flags, data)) {
+		fprintf(stderr, "svarun: mount %s on %s: %s\n", type ? type : src, target,
+			strerror(errno));
+		return -errno;
+	}
+	return remember(r, target);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* /proc/self/mountinfo escapes blanks and backslashes as \ooo */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*d++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * Top-level mounts below target, in mount order: the overlay hides them,
+ * so they are bound again from a recursive copy taken before.
+ */
+static int submounts(const char *target, char ***ret, unsigned int *ret_n)
+{
+	char line[4096], mp[PATH_MAX], **v = NULL, **nv;
+	size_t tl = strlen(target);
+	unsigned int n = 0, i;
+	bool nested;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape(mp);
+		if (strncmp(mp, target, tl) || mp[tl] != '/')
+			continue;
+		for (nested = false, i = 0; i < n && !nested; i++)
+			nested = !strcmp(v[i], mp) ||
+				 (!strncmp(mp, v[i], strlen(v[i])) && mp[strlen(v[i])] == '/');
+		if (nested)
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv || !(nv[n] = strdup(mp))) {
+			free(nv ? nv : v);
+			fclose(f);
+			return -ENOMEM;
+		}
+		v = nv;
+		n++;
+	}
+	fclose(f);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * Make target/name exist: if it does not, put an overlay on target whose
+ * upper layer (in the scratch tmpfs) holds the empty directory name. The
+ * real entries of target stay visible through the lower layer.
+ */
+static int overlay_dir(struct run *r, const char *target, const char *name)
+{
+	char path[PATH_MAX], base[PATH_MAX + 16], upper[PATH_MAX + 32], wk[PATH_MAX + 32];
+	char stash[PATH_MAX + 32], opts[3 * PATH_MAX + 64], src[2 * PATH_MAX + 32];
+	char **subs = NULL;
+	unsigned int n = 0, i;
+	int e;
+
+	snprintf(path, sizeof(path), "%s/%s", target, name);
+	if (access(path, F_OK) == 0)
+		return 0;
+	snprintf(base, sizeof(base), "%s/ov%u", r->work, r->noverlays++);
+	snprintf(upper, sizeof(upper), "%s/upper/%s", base, name);
+	snprintf(wk, sizeof(wk), "%s/work", base);
+	snprintf(stash, sizeof(stash), "%s/stash", base);
+	if ((e = mkdir_p(upper, 0755)) || (e = mkdir_p(wk, 0755)) || (e = mkdir_p(stash, 0755)))
+		return e;
+	e = submounts(target, &subs, &n);
+	if (e)
+		return e;
+	if (n && (e = do_mount(r, target, stash, NULL, MS_BIND | MS_REC, NULL)))
+		goto out;
+	snprintf(upper, sizeof(upper), "%s/upper", base);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", target, upper, wk);
+	e = do_mount(r, "overlay", target, "overlay", 0, opts);
+	for (i = 0; !e && i < n; i++) {
+		snprintf(src, sizeof(src), "%s%s", stash, subs[i] + strlen(target));
+		e = do_mount(r, src, subs[i], NULL, MS_BIND | MS_REC, NULL);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(subs[i]);
+	free(subs);
+	return e;
+}
+
+/* Bind the tree's subdirectory rel (of the FUSE mount) on /sys/rel. */
+static int bind_tree(struct run *r, const char *parent, const char *name)
+{
+	char src[2 * PATH_MAX], dst[PATH_MAX];
+	int e;
+
+	e = overlay_dir(r, parent, name);
+	if (e)
+		return e;
+	snprintf(dst, sizeof(dst), "%s/%s", parent, name);
+	snprintf(src, sizeof(src), "%s%s/%s", r->fs, parent + strlen("/sys"), name);
+	return do_mount(r, src, dst, NULL, MS_BIND, NULL);
+}
+
+/* the command's environment */
+
+static const char *trap_lib(char *buf, size_t len)
+{
+	const char *env = getenv("SVA_TRAP_LIB");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env)
+		return env;
+	/* the build tree: build/tools/svarun next to build/src/libsva-trap.so */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		if (snprintf(buf, len, "%s/../src/libsva-trap.so", exe) < (int)len &&
+		    access(buf, R_OK) == 0)
+			return buf;
+	}
+	return "libsva-trap.so";	/* installed: found by the dynamic loader */
+}
+
+/* PATH stubs and the preload, set before any thread exists (setenv is not thread-safe) */
+static int setup_env(struct run *r)
+{
+	char bin[PATH_MAX + 8], link[2 * PATH_MAX], exe[PATH_MAX], lib[PATH_MAX], *v;
+	static const char *const stubs[] = { "lsmod", "rmmod", "modprobe" };
+	const char *path = getenv("PATH"), *pre = getenv("LD_PRELOAD"), *tl;
+	ssize_t n;
+	size_t i;
+	int e;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	snprintf(bin, sizeof(bin), "%s/bin", r->work);
+	if ((e = mkdir_p(bin, 0755)))
+		return e;
+	for (i = 0; i < sizeof(stubs) / sizeof(stubs[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", bin, stubs[i]);
+		if (symlink(exe, link))
+			return -errno;
+	}
+	tl = trap_lib(lib, sizeof(lib));
+	if (asprintf(&v, "%s:%s", bin, path ? path : "/usr/bin:/bin") < 0)
+		return -ENOMEM;
+	setenv("PATH", v, 1);
+	free(v);
+	if (asprintf(&v, "%s%s%s", tl, pre && *pre ? ":" : "", pre ? pre : "") < 0)
+		return -ENOMEM;
+	setenv("LD_PRELOAD", v, 1);
+	free(v);
+	snprintf(link, sizeof(link), "%s/sva_control", r->fs);
+	setenv("SVARUN_CONTROL", link, 1);
+	/* the banner would be printed by every process of the tree */
+	setenv("SVA_TRAP_QUIET", "1", 0);
+	return 0;
+}
+
+static int setup_mounts(struct run *r)
+{
+	int e;
+
+	if (unshare(CLONE_NEWNS)) {
+		fprintf(stderr, "svarun: no mount namespace: %s\n", strerror(errno));
+		return -errno;
+	}
+	/* nothing we mount may propagate back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	snprintf(r->work, sizeof(r->work), "/tmp/svarun.XXXXXX");
+	if (!mkdtemp(r->work))
+		return -errno;
+	if ((e = do_mount(r, "svarun", r->work, "tmpfs", MS_NOSUID, "mode=0755")))
+		return e;
+	snprintf(r->fs, sizeof(r->fs), "%s/sys", r->work);
+	if ((e = mkdir_p(r->fs, 0755)) || (e = setup_env(r)))
+		return e;
+	/* /dev first: the server creates WQ nodes in /dev/dsa from the start */
+	if ((e = overlay_dir(r, "/dev", "dsa")) || (e = overlay_dir(r, "/dev", "iax")))
+		return e;
+	if ((e = do_mount(r, "svarun-dsa", "/dev/dsa", "tmpfs", MS_NOSUID | MS_NOEXEC,
+			  "mode=0755")))
+		return e;
+	e = sysfs_server_start(r->devs, r->ndevs, r->fs, "/dev", &r->srv);
+	if (e) {
+		fprintf(stderr, "svarun: cannot serve the sysfs tree over FUSE: %s\n",
+			strerror(-e));
+		return e;
+	}
+	if ((e = bind_tree(r, "/sys/bus", "dsa")) ||
+	    (e = bind_tree(r, "/sys/devices", SYSFS_PCI_ROOT)) ||
+	    (e = bind_tree(r, "/sys/module", "idxd")))
+		return e;
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	/* the binds hold the FUSE connection: they go before the server stops */
+	while (r->nmounts > 1) {
+		r->nmounts--;
+		umount2(r->mounts[r->nmounts], MNT_DETACH);
+		free(r->mounts[r->nmounts]);
+	}
+	r->srv = sysfs_server_stop(r->srv);
+	if (r->nmounts) {
+		umount2(r->mounts[0], MNT_DETACH);
+		free(r->mounts[0]);
+		r->nmounts = 0;
+	}
+	if (r->work[0])
+		rmdir(r->work);
+}
+
+/* the command */
+
+/* Kill and reap every remaining descendant (we are their subreaper). */
+static void reap_all(pid_t self)
+{
+	char path[64], buf[512], *p;
+	struct dirent *de;
+	DIR *d;
+	int st;
+
+	for (;;) {
+		d = opendir("/proc");
+		while (d && (de = readdir(d))) {
+			FILE *f;
+			int ppid = 0;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			if (snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name) >=
+			    (int)sizeof(path))
+				continue;
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			/* the command name may contain blanks and parentheses: parse after the last ')' */
+			if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+				sscanf(p + 1, " %*c %d", &ppid);
+			fclose(f);
+			if (ppid == self)
+				kill(atoi(de->d_name), SIGKILL);
+		}
+		if (d)
+			closedir(d);
+		if (waitpid(-1, &st, 0) < 0 && errno == ECHILD)
+			return;
+	}
+}
+
+/* What the main thread takes with sigwaitinfo: child exits and the signals it forwards. */
+static void taken_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
+static int run_command(char **argv, const sigset_t *old)
+{
+	sigset_t set;
+	pid_t child, pid, self = getpid();
+	siginfo_t si;
+	int st, status = -1;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "svarun: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	taken_signals(&set);
+	while (status < 0) {
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo != SIGCHLD) {
+			kill(child, si.si_signo);	/* the command decides what it means */
+			continue;
+		}
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (pid == child)
+				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+	}
+	reap_all(self);
+	return status;
+}
+
+static void print_stats(const struct run *r)
+{
+	struct sva_wq_stats ws = { .size = sizeof(ws) };
+	unsigned int i, q;
+
+	for (i = 0; i < r->ndevs; i++) {
+		for (q = 0; sva_wq_stats(r->devs[i], q, &ws) == 0; q++) {
+			if (!ws.accepted && !ws.retries && !ws.dropped && !ws.ignored)
+				continue;
+			fprintf(stderr, "svarun: %s wq%u: accepted %llu retries %llu dropped %llu"
+				" ignored %llu completed %llu\n", sva_device_name(r->devs[i]), q,
+				(unsigned long long)ws.accepted, (unsigned long long)ws.retries,
+				(unsigned long long)ws.dropped, (unsigned long long)ws.ignored,
+				(unsigned long long)ws.completed);
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats]"
+		   " -- COMMAND [ARGS...]\n"
+		   "Run COMMAND with the idxd sysfs tree and /dev/dsa of sva devices.\n"
+		   "  --config FILE   apply an accel-config JSON configuration and enable it\n"
+		   "  --keep-going    run COMMAND even if part of the configuration fails\n"
+		   "  --driver-name   WQs have driver_name, as with Linux 6.7+\n"
+		   "  --stats         print the devices' WQ counters at exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "driver-name", no_argument, NULL, 'd' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct run r = { 0 };
+	sigset_t set, old;
+	int c, e, status;
+
+	if (strcmp(name, "svarun") && strcmp(name, "lt-svarun"))
+		return stub_main(name, argc, argv);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 's') {
+			r.stats = true;
+		} else if (c == 'c') {
+			r.config = optarg;
+		} else if (c == 'k') {
+			r.keep_going = true;
+		} else if (c == 'd') {
+			r.driver_name = true;
+		} else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "svarun: needs root (a mount namespace and a FUSE mount)\n");
+		return EXIT_SKIP;
+	}
+	/* signals are taken synchronously by the main thread; FUSE threads inherit the mask */
+	taken_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	e = sysfs_devices_open(&r);
+	if (e) {
+		fprintf(stderr, "svarun: cannot create the devices: %s\n", strerror(-e));
+		return 1;
+	}
+	e = setup_mounts(&r);
+	if (!e && r.config) {
+		/* the nodes of what the file enables appear before COMMAND starts */
+		e = sysfs_config_load(r.devs, r.ndevs, r.config, r.keep_going, stderr);
+		sysfs_sync_nodes(r.srv);
+		if (e && !r.keep_going) {
+			teardown(&r);
+			sysfs_devices_close(&r);
+			return 1;
+		}
+		e = 0;
+	}
+	if (e) {
+		teardown(&r);
+		sysfs_devices_close(&r);
+		/* missing privileges or kernel features: the caller's test is skipped */
+		return e == -ENOMEM ? 1 : EXIT_SKIP;
+	}
+	status = run_command(argv + optind, &old);
+	if (status < 0)
+		fprintf(stderr, "svarun: cannot run %s: %s\n", argv[optind], strerror(-status));
+	if (r.stats)
+		print_stats(&r);
+	teardown(&r);
+	sysfs_devices_close(&r);
+	return status < 0 ? 1 : status;
+}
