@@ -6,9 +6,10 @@ set -eu
 
 # libclang-rt-14-dev carries libFuzzer and clang's sanitizer runtimes (only
 # recommended by clang, and we install without recommends).
-# fuse3 and libfuse3-dev serve the sysfs tree of svarun, libjson-c-dev reads
-# accel-config JSON configuration files (svad, svactl, svarun --config); accel-config, libaccel-config1 and accel-config-test
-# are what tests/compat runs unmodified.
+# fuse3 and libfuse3-dev serve the sysfs tree of svarun; libjson-c-dev reads
+# accel-config JSON configuration files (svad, svactl, svarun --config);
+# accel-config, libaccel-config1 and accel-config-test are what tests/compat
+# runs unmodified.
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libisal-dev linux-libc-dev
 fuse3 libfuse3-dev libjson-c-dev accel-config libaccel-config1 accel-config-test"
 
