@@ -16,18 +16,24 @@
 
 #define HDR_SIZE	sizeof(struct proto_hdr)
 
-static_assert(sizeof(((struct proto_msg *)0)->body) == sizeof(struct proto_reply),
-	      "the reply is the largest body");
+static_assert(sizeof(((struct proto_msg *)0)->body) == sizeof(struct proto_attr),
+	      "the attribute request is the largest body");
 static_assert(HDR_SIZE + sizeof(struct proto_reply) <= PROTO_MAX_MSG, "every message fits");
 
 /* Body sizes of this version, indexed by enum proto_type. */
 static const size_t body_size[PROTO_TYPE_MAX] = {
 	[PROTO_HELLO] = sizeof(struct proto_hello),
-	[PROTO_BIND] = 0,
+	[PROTO_BIND] = sizeof(struct proto_dev),
 	[PROTO_OPEN_WQ] = sizeof(struct proto_open_wq),
 	[PROTO_CLOSE_WQ] = sizeof(struct proto_close_wq),
 	[PROTO_STATS] = sizeof(struct proto_stats),
 	[PROTO_REPLY] = sizeof(struct proto_reply),
+	[PROTO_DEVICE] = sizeof(struct proto_device),
+	[PROTO_UNBIND] = sizeof(struct proto_dev),
+	[PROTO_ATTR_GET] = sizeof(struct proto_attr),
+	[PROTO_ATTR_SET] = sizeof(struct proto_attr),
+	[PROTO_ADMIN] = sizeof(struct proto_admin),
+	[PROTO_STATUS] = sizeof(struct proto_dev),
 };
 
 ssize_t proto_body_size(unsigned int t)
@@ -52,6 +58,22 @@ static bool is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
+/* A NUL-terminated string in a fixed array, zero after the NUL. */
+static bool str_ok(const char *s, size_t size, bool nonempty)
+{
+	const char *nul = memchr(s, 0, size);
+
+	if (!nul || (nonempty && nul == s))
+		return false;
+	return all_zero(nul, size - (size_t)(nul - s));
+}
+
+/* Reply data that is one string: exactly its bytes plus the NUL. */
+static bool data_str_ok(const uint8_t *data, uint32_t len)
+{
+	return len >= 1 && data[len - 1] == 0 && memchr(data, 0, len) == data + len - 1;
+}
+
 static int check_hello(const struct proto_hello *h)
 {
 	if (h->reserved0 || !all_zero(h->reserved, sizeof(h->reserved)))
@@ -61,6 +83,13 @@ static int check_hello(const struct proto_hello *h)
 	/* The header version may be any 1.x; what the client speaks must agree. */
 	if (PROTO_VERSION_MAJOR_OF(h->client_version) != PROTO_VERSION_MAJOR)
 		return -EPROTO;
+	return 0;
+}
+
+static int check_dev(const struct proto_dev *d)
+{
+	if (d->reserved0 || d->reserved1 || d->device_id >= PROTO_MAX_DEVICES)
+		return -EINVAL;
 	return 0;
 }
 
@@ -75,37 +104,96 @@ static int check_open_wq(const struct proto_open_wq *o)
 	return 0;
 }
 
+static int check_stats(const struct proto_stats *s)
+{
+	if (s->device_id >= PROTO_MAX_DEVICES || s->kind < PROTO_STATS_WQ ||
+	    s->kind >= PROTO_STATS_KIND_MAX)
+		return -EINVAL;
+	if (s->kind == PROTO_STATS_WQ)
+		return s->index < PROTO_MAX_WQS ? 0 : -EINVAL;
+	if (s->kind == PROTO_STATS_ENGINE)
+		return s->index < PROTO_MAX_ENGINES ? 0 : -EINVAL;
+	return s->index ? -EINVAL : 0;
+}
+
+static int check_attr(const struct proto_attr *a, bool set)
+{
+	if (a->device_id >= PROTO_MAX_DEVICES || a->reserved0 || a->reserved1)
+		return -EINVAL;
+	if (!str_ok(a->obj, sizeof(a->obj), true) || !str_ok(a->attr, sizeof(a->attr), true))
+		return -EINVAL;
+	if (set ? !str_ok(a->val, sizeof(a->val), false) : !all_zero(a->val, sizeof(a->val)))
+		return -EINVAL;
+	return 0;
+}
+
+static int check_admin(const struct proto_admin *a)
+{
+	if (a->device_id >= PROTO_MAX_DEVICES || a->cmd < PROTO_CMD_DEV_ENABLE ||
+	    a->cmd >= PROTO_CMD_MAX)
+		return -EINVAL;
+	switch (a->cmd) {
+	case PROTO_CMD_WQ_ENABLE:
+	case PROTO_CMD_WQ_DISABLE:
+	case PROTO_CMD_WQ_RESET:
+	case PROTO_CMD_DRAIN_WQ:
+	case PROTO_CMD_ABORT_WQ:
+		return a->arg < PROTO_MAX_WQS ? 0 : -EINVAL;
+	case PROTO_CMD_DRAIN_PASID:
+	case PROTO_CMD_ABORT_PASID:
+		return a->arg < PROTO_PASID_LIMIT ? 0 : -EINVAL;
+	default:
+		return a->arg ? -EINVAL : 0;
+	}
+}
+
 /*
  * A reply payload is only as long as the answered request needs; the rest
- * of the fixed union is reserved. On failure there is no payload at all.
+ * of the fixed union is reserved. On failure there is no payload and no
+ * data at all.
  */
-static int check_reply(const struct proto_reply *r)
+static int check_reply(const struct proto_reply *r, const uint8_t *data)
 {
 	const void *tail;
-	size_t used;
+	size_t used = 0;
+	bool str = false, stats = false;
 
-	if (r->reserved0 || r->reserved1)
+	if (r->reserved0)
 		return -EINVAL;
 	if (r->result > 0 || r->result < -PROTO_MAX_ERRNO)
 		return -EINVAL;
-	if (r->req_type < PROTO_HELLO || r->req_type > PROTO_STATS)
+	if (r->req_type < PROTO_HELLO || r->req_type >= PROTO_TYPE_MAX ||
+	    r->req_type == PROTO_REPLY)
 		return -EINVAL;
+	if (r->data_len > PROTO_MAX_DATA)
+		return -EMSGSIZE;
 	if (r->result < 0)
-		return all_zero(r->u.raw, sizeof(r->u.raw)) ? 0 : -EINVAL;
+		return all_zero(r->u.raw, sizeof(r->u.raw)) && !r->data_len ? 0 : -EINVAL;
 
 	switch (r->req_type) {
 	case PROTO_HELLO:
-		if (r->u.hello.reserved0)
+		if (r->u.hello.reserved0 || r->u.hello.reserved1)
 			return -EINVAL;
 		if (PROTO_VERSION_MAJOR_OF(r->u.hello.server_version) != PROTO_VERSION_MAJOR)
 			return -EPROTO;
-		if (r->u.hello.max_msg < HDR_SIZE + sizeof(struct proto_reply))
+		if (r->u.hello.max_msg < sizeof(struct proto_hdr) + sizeof(struct proto_reply) ||
+		    r->u.hello.ndevices > PROTO_MAX_DEVICES)
 			return -EINVAL;
 		used = sizeof(r->u.hello);
 		break;
+	case PROTO_DEVICE: {
+		const struct proto_device_reply *d = &r->u.device;
+
+		if (d->device_id >= PROTO_MAX_DEVICES || d->reserved0 || d->reserved1 ||
+		    !d->nwqs || d->nwqs > PROTO_MAX_WQS || !d->nengines ||
+		    d->nengines > PROTO_MAX_ENGINES)
+			return -EINVAL;
+		used = sizeof(*d);
+		break;
+	}
 	case PROTO_BIND:
 		/* PASID 0 is reserved for the untranslated requests (system.md §2.1). */
-		if (r->u.bind.reserved || !r->u.bind.pasid || r->u.bind.pasid >= 1u << 20)
+		if (r->u.bind.reserved || !r->u.bind.pasid || r->u.bind.pasid >= PROTO_PASID_LIMIT)
 			return -EINVAL;
 		used = sizeof(r->u.bind);
 		break;
@@ -120,18 +208,32 @@ static int check_reply(const struct proto_reply *r)
 			return -EINVAL;
 		if (!o->wq_size || o->wq_size > PROTO_MAX_WQ_SIZE)
 			return -EINVAL;
+		if ((o->flags & ~PROTO_WQ_DEDICATED) || !o->pasid || o->pasid >= PROTO_PASID_LIMIT)
+			return -EINVAL;
 		used = sizeof(*o);
 		break;
 	}
-	case PROTO_STATS:
-		if (!all_zero(r->u.stats.reserved, sizeof(r->u.stats.reserved)))
+	case PROTO_STATUS:
+		str = true;
+		/* fall through */
+	case PROTO_ADMIN:
+	case PROTO_ATTR_SET:
+		if (r->u.cmd.reserved)
 			return -EINVAL;
-		used = sizeof(r->u.stats);
+		used = sizeof(r->u.cmd);
 		break;
-	default:	/* PROTO_CLOSE_WQ: nothing to report */
-		used = 0;
+	case PROTO_ATTR_GET:
+		str = true;
+		break;
+	case PROTO_STATS:
+		stats = true;
+		break;
+	default:	/* CLOSE_WQ, UNBIND: nothing to report */
 		break;
 	}
+	if (str ? !data_str_ok(data, r->data_len)
+		: stats ? !r->data_len || r->data_len % 8 : r->data_len != 0)
+		return -EINVAL;
 	tail = r->u.raw + used;
 	return all_zero(tail, sizeof(r->u.raw) - used) ? 0 : -EINVAL;
 }
@@ -143,7 +245,12 @@ static int check_body(const struct proto_msg *m)
 	case PROTO_HELLO:
 		return check_hello(&m->body.hello);
 	case PROTO_BIND:
-		return 0;
+	case PROTO_UNBIND:
+	case PROTO_STATUS:
+		return check_dev(&m->body.dev);
+	case PROTO_DEVICE:
+		return str_ok(m->body.device.name, sizeof(m->body.device.name), true) ? 0
+										   : -EINVAL;
 	case PROTO_OPEN_WQ:
 		return check_open_wq(&m->body.open_wq);
 	case PROTO_CLOSE_WQ:
@@ -151,39 +258,48 @@ static int check_body(const struct proto_msg *m)
 			return -EINVAL;
 		return 0;
 	case PROTO_STATS:
-		if (m->body.stats.reserved0 || m->body.stats.reserved1)
-			return -EINVAL;
-		if (m->body.stats.device_id >= PROTO_MAX_DEVICES)
-			return -EINVAL;
-		return 0;
+		return check_stats(&m->body.stats);
+	case PROTO_ATTR_GET:
+	case PROTO_ATTR_SET:
+		return check_attr(&m->body.attr, m->hdr.type == PROTO_ATTR_SET);
+	case PROTO_ADMIN:
+		return check_admin(&m->body.admin);
 	case PROTO_REPLY:
-		return check_reply(&m->body.reply);
+		return check_reply(&m->body.reply, m->data);
 	}
 	return -EBADMSG;
 }
 
-int proto_encode(enum proto_type t, uint32_t seq, const void *body, size_t body_len,
-		 void *buf, size_t cap, size_t *ret_len)
+int proto_encode_data(enum proto_type t, uint32_t seq, const void *body, size_t body_len,
+		      const void *data, size_t data_len, void *buf, size_t cap, size_t *ret_len)
 {
 	ssize_t want = proto_body_size(t);
-	struct proto_msg m;
+	static _Thread_local struct proto_msg m;	/* 16 KiB: not on the stack */
 	int r;
 
 	if (want < 0)
 		return (int)want;
-	if (!buf || !ret_len || (body_len && !body) || body_len != (size_t)want)
+	if (!buf || !ret_len || (body_len && !body) || body_len != (size_t)want ||
+	    (data_len && !data))
 		return -EINVAL;
-	if (cap < HDR_SIZE + body_len)
+	if (data_len > PROTO_MAX_DATA || (data_len && t != PROTO_REPLY))
+		return -EINVAL;
+	if (cap < HDR_SIZE + body_len + data_len)
 		return -ENOBUFS;
 
-	memset(&m, 0, sizeof(m));
+	memset(&m.hdr, 0, sizeof(m.hdr));
+	memset(&m.body, 0, sizeof(m.body));
 	m.hdr.magic = PROTO_MAGIC;
 	m.hdr.version = PROTO_VERSION;
 	m.hdr.type = (uint16_t)t;
-	m.hdr.size = (uint32_t)(HDR_SIZE + body_len);
+	m.hdr.size = (uint32_t)(HDR_SIZE + body_len + data_len);
 	m.hdr.seq = seq;
 	if (body_len)
 		memcpy(&m.body, body, body_len);
+	if (t == PROTO_REPLY && m.body.reply.data_len != data_len)
+		return -EINVAL;
+	if (data_len)
+		memcpy(m.data, data, data_len);
 	r = check_body(&m);
 	if (r)
 		return r;
@@ -191,14 +307,22 @@ int proto_encode(enum proto_type t, uint32_t seq, const void *body, size_t body_
 	memcpy(buf, &m.hdr, HDR_SIZE);
 	if (body_len)
 		memcpy((uint8_t *)buf + HDR_SIZE, &m.body, body_len);
-	*ret_len = HDR_SIZE + body_len;
+	if (data_len)
+		memcpy((uint8_t *)buf + HDR_SIZE + body_len, data, data_len);
+	*ret_len = HDR_SIZE + body_len + data_len;
 	return 0;
+}
+
+int proto_encode(enum proto_type t, uint32_t seq, const void *body, size_t body_len,
+		 void *buf, size_t cap, size_t *ret_len)
+{
+	return proto_encode_data(t, seq, body, body_len, NULL, 0, buf, cap, ret_len);
 }
 
 int proto_decode(const void *buf, size_t len, struct proto_msg *ret)
 {
 	const uint8_t *p = buf;
-	struct proto_msg m;
+	static _Thread_local struct proto_msg m;	/* 16 KiB: not on the stack */
 	size_t body, extra;
 	ssize_t want;
 	int r;
@@ -210,7 +334,8 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *ret)
 	if (len < HDR_SIZE)
 		return -EBADMSG;
 
-	memset(&m, 0, sizeof(m));
+	memset(&m.hdr, 0, sizeof(m.hdr));
+	memset(&m.body, 0, sizeof(m.body));
 	memcpy(&m.hdr, p, HDR_SIZE);
 	if (m.hdr.magic != PROTO_MAGIC)
 		return -EBADMSG;
@@ -228,12 +353,22 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *ret)
 	body = (size_t)want;
 	extra = len - HDR_SIZE - body;
 	memcpy(&m.body, p + HDR_SIZE, body);
-	/* Fields of a newer minor that we do not know must be left at zero. */
-	if (!all_zero(p + HDR_SIZE + body, extra))
+	if (m.hdr.type == PROTO_REPLY) {
+		/* Replies end with exactly data_len bytes of data. */
+		if (extra != m.body.reply.data_len)
+			return extra > m.body.reply.data_len ? -EINVAL : -EBADMSG;
+		memcpy(m.data, p + HDR_SIZE + body, extra);
+		memset(m.data + extra, 0, sizeof(m.data) - extra);
+	} else if (!all_zero(p + HDR_SIZE + body, extra)) {
+		/* Fields of a newer minor that we do not know must be left at zero. */
 		return -EINVAL;
+	}
 	r = check_body(&m);
 	if (r)
 		return r;
-	*ret = m;
+	memcpy(ret, &m, m.hdr.type == PROTO_REPLY ? sizeof(m)
+						  : offsetof(struct proto_msg, data));
+	if (m.hdr.type != PROTO_REPLY)
+		memset(ret->data, 0, sizeof(ret->data));
 	return 0;
 }

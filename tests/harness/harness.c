@@ -2,6 +2,10 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -189,4 +193,94 @@ int t_child_fate(pid_t pid)
 	if (WIFSIGNALED(st))
 		return WTERMSIG(st);
 	return -(WEXITSTATUS(st) + 1);
+}
+
+/* svad for daemon tests */
+
+int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra)
+{
+	const char *argv[32];
+	int n = 0;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/sva-test.XXXXXX");
+	if (!mkdtemp(d->dir))
+		return -errno;
+	/* Other users (the uid-65534 tests) must reach the socket inside. */
+	chmod(d->dir, 0755);
+	snprintf(d->socket, sizeof(d->socket), "%s/sva.sock", d->dir);
+	argv[n++] = binary;
+	argv[n++] = "--socket";
+	argv[n++] = d->socket;
+	for (; extra && *extra && n < 30; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	return t_svad_restart(d, argv);
+}
+
+int t_svad_restart(struct t_svad *d, const char *const *argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (argv) {
+		int i;
+
+		for (i = 0; argv[i] && i < 31; i++)
+			d->argv[i] = argv[i];
+		d->argv[i] = NULL;
+	}
+	d->pid = t_fork_quiet();
+	if (d->pid < 0)
+		return -errno;
+	if (d->pid == 0) {
+		execv(d->argv[0], (char *const *)d->argv);
+		fprintf(stderr, "exec %s: %s\n", d->argv[0], strerror(errno));
+		_exit(127);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->socket);
+	/* Ready when the socket accepts: at most 20 s (sanitizer builds start slowly). */
+	for (int i = 0; i < 2000; i++) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return 0;
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return -ECHILD;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+int t_svad_stop(struct t_svad *d, int sig)
+{
+	int st = 0;
+
+	if (d->pid > 0) {
+		kill(d->pid, sig);
+		/* SIGTERM must end it cleanly and soon; anything else is a failure. */
+		for (int i = 0; i < 1500; i++) {
+			if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+				break;
+			usleep(10000);
+			if (i == 1499) {
+				kill(d->pid, SIGKILL);
+				waitpid(d->pid, &st, 0);
+				st = -1;
+			}
+		}
+		d->pid = 0;
+	}
+	return st;
+}
+
+void t_svad_cleanup(struct t_svad *d)
+{
+	t_svad_stop(d, SIGKILL);
+	unlink(d->socket);
+	rmdir(d->dir);
 }
