@@ -119,7 +119,7 @@ static bool serve_packet(struct svad *sd, struct svad_conn *c)
 		memset(&m.hdr, 0, sizeof(m.hdr));
 		if ((size_t)n >= sizeof(m.hdr))
 			memcpy(&m.hdr, buf, sizeof(m.hdr));
-		svad_log(5, "pid %d: malformed message (%zd bytes): %s", (int)c->pid, n,
+		svad_log(6, "pid %d: malformed message (%zd bytes): %s", (int)c->pid, n,
 			 strerror(-r));
 		server_reply(c, &m, r, NULL, NULL, 0, NULL, 0);
 		return false;
