@@ -109,6 +109,7 @@ static void test_limits(void)
 		char c;
 		int rc = sva_device_connect(sv.socket, "dsa0", &x);
 
+		close(down[1]);
 		/* stay connected until the parent closes down[1] */
 		if (write(up[1], &rc, sizeof(rc)) != sizeof(rc) || read(down[0], &c, 1) < 0)
 			_exit(2);
