@@ -159,8 +159,11 @@ static bool handle_request(struct psrv *ps)
 			break;
 		}
 		r = epoll_ctl(ps->epfd, EPOLL_CTL_ADD, ps->arg->efd, &ev) ? -errno : 0;
-		if (!r)
+		if (!r) {
 			ps->list[ps->n++] = ps->arg;
+			/* We are awake and will scan it: no doorbells needed until we sleep. */
+			atomic_store(&ps->arg->ring->server_sleeping, 0);
+		}
 		break;
 	}
 	case PSRV_REMOVE:
