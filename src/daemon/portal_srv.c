@@ -23,6 +23,7 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -127,8 +128,14 @@ static unsigned int serve_ring(struct svad_portal *p)
 			sva_store_release(&s->state, (uint32_t)SLOT_FREE);
 		} else {
 			atomic_store_explicit(&s->verdict, v, memory_order_relaxed);
-			/* Pairs with the client's acquire of DONE: verdict first. */
-			sva_store_release(&s->state, (uint32_t)SLOT_DONE);
+			/*
+			 * seq_cst (a release too, pairing with the client's
+			 * acquire of DONE): ordered before the waiting load, so a
+			 * client that went to sleep is always woken (ring.h).
+			 */
+			atomic_store(&s->state, (uint32_t)SLOT_DONE);
+			if (atomic_load(&s->waiting))
+				ring_futex_wake(&s->state);
 		}
 		done++;
 	}
@@ -210,7 +217,11 @@ static void *psrv_main(void *arg)
 			continue;
 		}
 		if (ring_now_ns() - idle_since < PSRV_SPIN_NS) {
-			sva_cpu_relax();
+			/*
+			 * Poll, but give the CPU to whoever is runnable: the
+			 * client that will post next may be waiting for it.
+			 */
+			sched_yield();
 			continue;
 		}
 		/* Sleep: flags first, then one more look (ring.h's handshake). */

@@ -13,7 +13,8 @@
  * another one. The server scans only when the posted counter moved.
  *
  *   state FREE -(client CAS)-> CLAIMED -(client, release)-> POSTED
- *         POSTED -(server, release)-> DONE (verdict valid) -(client)-> FREE
+ *         POSTED -(server, seq_cst; futex wake if waiting)-> DONE (verdict
+ *         valid) -(client)-> FREE
  *         POSTED -(server, MOVDIR64B: posted, no verdict)-> FREE
  *
  * Doorbell: a client bumps posted (seq_cst) and then reads server_sleeping;
@@ -28,7 +29,7 @@
  * pointers (STYLE rule 13).
  *
  * Everything here is async-signal-safe: atomics, PAUSE, sched_yield(),
- * poll(), write() and clock_gettime().
+ * futex, poll(), write() and clock_gettime().
  */
 #ifndef SVA_DAEMON_RING_H
 #define SVA_DAEMON_RING_H
@@ -42,7 +43,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <linux/idxd.h>
+#include <sys/syscall.h>
 
 #include "sva/sva_barrier.h"
 
@@ -93,10 +96,11 @@ static_assert(sizeof(struct ring_hdr) == RING_HDR_SIZE, "ring header is shared A
 
 struct ring_slot {
 	struct dsa_hw_desc desc;	/* 64 bytes: the portal write */
-	_Atomic uint32_t state;		/* enum ring_slot_state */
+	_Atomic uint32_t state;		/* enum ring_slot_state; a futex word */
 	_Atomic uint32_t op;		/* enum ring_op, read once by svad */
 	_Atomic int32_t verdict;	/* valid in SLOT_DONE */
-	uint8_t pad[RING_SLOT_SIZE - 64 - 12];
+	_Atomic uint32_t waiting;	/* the client sleeps on state: svad wakes it */
+	uint8_t pad[RING_SLOT_SIZE - 64 - 16];
 } __attribute__((aligned(64)));
 static_assert(sizeof(struct ring_slot) == RING_SLOT_SIZE, "ring slot is shared ABI");
 static_assert(sizeof(struct dsa_hw_desc) == 64, "descriptor is 64 bytes");
@@ -125,8 +129,25 @@ struct ring_client {
 	_Atomic uint32_t hint;		/* where the next claim starts looking */
 };
 
-#define RING_SPIN_PAUSE		256	/* PAUSE iterations before yielding */
+#define RING_SPIN_PAUSE		256	/* PAUSE iterations before yielding or sleeping */
 #define RING_CHECK_NS		2000000ll	/* liveness check period while waiting */
+
+/*
+ * The slot's state word is a futex shared by both processes (a MAP_SHARED
+ * memfd: no FUTEX_PRIVATE_FLAG). A client that waited long enough for its
+ * verdict sleeps on it instead of competing for the CPU with svad.
+ */
+static inline void ring_futex_wait(_Atomic uint32_t *addr, uint32_t val, long long ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ll), (long)(ns % 1000000000ll) };
+
+	syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+static inline void ring_futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
 
 static inline long long ring_now_ns(void)
 {
@@ -223,14 +244,25 @@ static inline int ring_submit(struct ring_client *c, enum ring_op op, const void
 	}
 	if (op == RING_OP_MOVDIR64B)
 		return 0;
-	spins = 0;
-	next_check = ring_now_ns() + RING_CHECK_NS;
 	/* Pairs with svad's release of DONE: the verdict is visible after it. */
-	while (sva_load_acquire(&s->state) != SLOT_DONE) {
-		r = ring_client_backoff(c, &spins, &next_check);
-		if (r)
-			return r;	/* the slot stays claimed: the ring is dead anyway */
+	for (spins = 0; spins < RING_SPIN_PAUSE; spins++) {
+		if (sva_load_acquire(&s->state) == SLOT_DONE)
+			goto done;
+		sva_cpu_relax();
 	}
+	/*
+	 * Sleep on the slot. seq_cst: the waiting flag is visible before the
+	 * state is re-read, and svad reads waiting after storing DONE, so one
+	 * of us sees the other (the ring's Dekker rule again).
+	 */
+	atomic_store(&s->waiting, 1);
+	while (atomic_load(&s->state) != SLOT_DONE) {
+		ring_futex_wait(&s->state, SLOT_POSTED, RING_CHECK_NS);
+		if (atomic_load(&s->state) != SLOT_DONE && ring_client_gone(c))
+			return -ESHUTDOWN;	/* the slot stays claimed: the ring is dead anyway */
+	}
+	atomic_store_explicit(&s->waiting, 0, memory_order_relaxed);
+done:
 	r = atomic_load_explicit(&s->verdict, memory_order_relaxed);
 	sva_store_release(&s->state, (uint32_t)SLOT_FREE);
 	return r;
