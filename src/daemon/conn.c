@@ -204,6 +204,8 @@ static int ring_create(struct svad_portal *p, uint32_t nslots, int *ret_memfd)
 	p->ring->nslots = nslots;
 	/* Until the portal thread has seen the ring, clients ring the doorbell. */
 	atomic_store(&p->ring->server_sleeping, 1);
+	p->srv.hdr = p->ring;
+	p->srv.nslots = nslots;
 	*ret_memfd = fd;
 	return 0;
 

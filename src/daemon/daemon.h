@@ -120,9 +120,7 @@ struct svad_portal {
 	struct ring_hdr *ring;
 	uint32_t nslots;
 	size_t bytes;
-	/* portal thread only */
-	uint64_t seen;			/* ring posted count at the last scan */
-	uint32_t cursor;
+	struct ring_server srv;		/* portal thread only */
 	struct svad_counters *ctr;
 };
 

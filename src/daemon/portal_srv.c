@@ -54,8 +54,9 @@ struct psrv {
 };
 
 /* Admit one descriptor for portal p: the verdict the client's ENQCMD sees. */
-static int serve_one(struct svad_portal *p, uint32_t op, const struct dsa_hw_desc *d)
+static int serve_one(void *arg, uint32_t op, const struct dsa_hw_desc *d)
 {
+	struct svad_portal *p = arg;
 	uint32_t pasid = p->pasid;
 	bool priv = false;
 
@@ -97,51 +98,6 @@ static int serve_one(struct svad_portal *p, uint32_t op, const struct dsa_hw_des
 	default:
 		return -EINVAL;
 	}
-}
-
-/* Serve every posted slot of one ring; returns the number served. */
-static unsigned int serve_ring(struct svad_portal *p)
-{
-	uint32_t mask = p->nslots - 1;
-	unsigned int done = 0;
-	/* seq_cst pairs with the client's increment after its POSTED store. */
-	uint64_t snap = atomic_load(&p->ring->posted);
-
-	if (snap == p->seen)
-		return 0;
-	p->seen = snap;
-	for (uint32_t k = 0; k < p->nslots; k++) {
-		struct ring_slot *s = ring_slot(p->ring, (p->cursor + k) & mask);
-		struct dsa_hw_desc d;
-		uint32_t op;
-		int v;
-
-		/* Pairs with the client's release of POSTED. */
-		if (sva_load_acquire(&s->state) != SLOT_POSTED)
-			continue;
-		/* One copy of everything the client controls, then only the copy. */
-		op = atomic_load_explicit(&s->op, memory_order_relaxed);
-		memcpy(&d, &s->desc, sizeof(d));
-		v = serve_one(p, op, &d);
-		if (op == RING_OP_MOVDIR64B) {
-			/* Posted: nobody waits for a verdict. */
-			sva_store_release(&s->state, (uint32_t)SLOT_FREE);
-		} else {
-			atomic_store_explicit(&s->verdict, v, memory_order_relaxed);
-			/*
-			 * seq_cst (a release too, pairing with the client's
-			 * acquire of DONE): ordered before the waiting load, so a
-			 * client that went to sleep is always woken (ring.h).
-			 */
-			atomic_store(&s->state, (uint32_t)SLOT_DONE);
-			if (atomic_load(&s->waiting))
-				ring_futex_wake(&s->state);
-		}
-		done++;
-	}
-	p->cursor = (p->cursor + 1) & mask;
-	atomic_fetch_add_explicit(&p->ring->served, done, memory_order_relaxed);
-	return done;
 }
 
 static void set_sleeping(struct psrv *ps, uint32_t v)
@@ -211,7 +167,7 @@ static void *psrv_main(void *arg)
 		if (atomic_load_explicit(&ps->pending, memory_order_acquire) && !handle_request(ps))
 			break;
 		for (unsigned int i = 0; i < ps->n; i++)
-			work += serve_ring(ps->list[i]);
+			work += ring_serve(&ps->list[i]->srv, serve_one, ps->list[i]);
 		if (work) {
 			idle_since = ring_now_ns();
 			continue;
@@ -228,7 +184,7 @@ static void *psrv_main(void *arg)
 		set_sleeping(ps, 1);
 		idle = !atomic_load(&ps->pending);
 		for (unsigned int i = 0; idle && i < ps->n; i++)
-			idle = atomic_load(&ps->list[i]->ring->posted) == ps->list[i]->seen;
+			idle = !ring_server_pending(&ps->list[i]->srv);
 		if (idle) {
 			int k = epoll_wait(ps->epfd, ev, 64, -1);
 

@@ -39,6 +39,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -266,6 +267,74 @@ done:
 	r = atomic_load_explicit(&s->verdict, memory_order_relaxed);
 	sva_store_release(&s->state, (uint32_t)SLOT_FREE);
 	return r;
+}
+
+/* server side (svad's portal thread; unit tests) */
+
+/* What svad keeps per ring, in its private memory. */
+struct ring_server {
+	struct ring_hdr *hdr;
+	uint32_t nslots;		/* svad's own value, never read back from the ring */
+	uint64_t seen;			/* posted count at the last scan */
+	uint32_t cursor;		/* where the next scan starts */
+};
+
+/*
+ * Serve every posted slot: copy op and descriptor out of the shared slot
+ * once, call fn on the copies, and publish fn's verdict (ENQCMD/ENQCMDS)
+ * or free the slot (MOVDIR64B: posted, nobody waits). Returns the number
+ * of slots served; 0 at once when posted has not moved since the last scan.
+ */
+static inline unsigned int ring_serve(struct ring_server *sv,
+				      int (*fn)(void *arg, uint32_t op,
+						const struct dsa_hw_desc *d),
+				      void *arg)
+{
+	uint32_t mask = sv->nslots - 1;
+	unsigned int done = 0;
+	/* seq_cst pairs with the client's increment after its POSTED store. */
+	uint64_t snap = atomic_load(&sv->hdr->posted);
+
+	if (snap == sv->seen)
+		return 0;
+	sv->seen = snap;
+	for (uint32_t k = 0; k < sv->nslots; k++) {
+		struct ring_slot *s = ring_slot(sv->hdr, (sv->cursor + k) & mask);
+		struct dsa_hw_desc d;
+		uint32_t op;
+		int v;
+
+		/* Pairs with the client's release of POSTED. */
+		if (sva_load_acquire(&s->state) != SLOT_POSTED)
+			continue;
+		/* One copy of everything the client controls, then only the copy. */
+		op = atomic_load_explicit(&s->op, memory_order_relaxed);
+		memcpy(&d, &s->desc, sizeof(d));
+		v = fn(arg, op, &d);
+		if (op == RING_OP_MOVDIR64B) {
+			sva_store_release(&s->state, (uint32_t)SLOT_FREE);
+		} else {
+			atomic_store_explicit(&s->verdict, v, memory_order_relaxed);
+			/*
+			 * seq_cst (a release too, pairing with the client's
+			 * acquire of DONE): ordered before the waiting load, so
+			 * a client that went to sleep is always woken.
+			 */
+			atomic_store(&s->state, (uint32_t)SLOT_DONE);
+			if (atomic_load(&s->waiting))
+				ring_futex_wake(&s->state);
+		}
+		done++;
+	}
+	sv->cursor = (sv->cursor + 1) & mask;
+	atomic_fetch_add_explicit(&sv->hdr->served, done, memory_order_relaxed);
+	return done;
+}
+
+/* True when posted moved since the last scan (the sleep re-check). */
+static inline bool ring_server_pending(const struct ring_server *sv)
+{
+	return atomic_load(&sv->hdr->posted) != sv->seen;
 }
 
 #endif /* SVA_DAEMON_RING_H */
