@@ -139,6 +139,15 @@ static void do_accept(struct svad *sd)
 				svad_log(4, "accept: %s", strerror(errno));
 			return;
 		}
+		/*
+		 * Connections refused by a per-process limit stay open until
+		 * their HELLO is answered; this bound keeps them from piling up.
+		 */
+		if (sd->nconns >= (uint64_t)sd->lim.procs * sd->lim.conns_per_proc) {
+			sd->refused++;
+			close(fd);
+			continue;
+		}
 		if (conn_new(sd, fd, &c)) {
 			close(fd);
 			continue;

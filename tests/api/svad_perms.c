@@ -6,20 +6,37 @@
  * set, device/WQ enable/disable, resets, aborts of all or of another
  * PASID, SWERROR clear are -EPERM (its own PASID may be aborted). --group
  * gives the socket that group. Limits: --max-portals, --max-conns and
- * --max-clients answer -EMFILE / -EAGAIN and svad keeps serving. A second
+ * --max-clients answer -EMFILE / -EAGAIN and svad keeps serving; beyond
+ * clients x connections it hangs up at once. A second
  * svad on a live socket refuses to start and leaves the first one alone.
  */
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "daemon/proto.h"
 #include "sva/sva.h"
 
 #define NOBODY 65534
+
+static int raw_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct timeval tv = { 10, 0 };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		T_FATAL("connect: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
 
 /* Run fn in a child as nobody; returns its failure count (or -1). */
 static int as_nobody(void (*fn)(const char *sock), const char *sock)
@@ -126,6 +143,34 @@ static void test_limits(void)
 	T_EQ(t_child_fate(third), -1);
 	close(down[1]);
 	T_EQ(t_child_fate(pid), -1);
+	/*
+	 * Connections over a process's limit wait for their HELLO answer
+	 * (-EAGAIN); beyond procs x conns (4 here) svad hangs up at once.
+	 */
+	{
+		int raw[3];
+		struct proto_hello h = { .client_version = PROTO_VERSION };
+		uint8_t buf[PROTO_MAX_MSG], in[PROTO_MAX_MSG];
+		static struct proto_msg m;
+		size_t len;
+
+		for (int i = 0; i < 3; i++)
+			raw[i] = raw_connect(sv.socket);
+		T_EQ(recv(raw[2], buf, sizeof(buf), 0), 0);	/* the fifth: closed */
+		if (proto_encode(PROTO_HELLO, 1, &h, sizeof(h), buf, sizeof(buf), &len))
+			T_FATAL("encode");
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			T_EQ(send(raw[i], buf, len, MSG_NOSIGNAL), (ssize_t)len);
+			n = recv(raw[i], in, sizeof(in), 0);
+			T_CHECK(n > 0 && proto_decode(in, (size_t)n, &m) == 0 &&
+					m.body.reply.result == -EAGAIN,
+				"over-limit HELLO answered %zd", n);
+		}
+		for (int i = 0; i < 3; i++)
+			close(raw[i]);
+	}
 	sva_portal_close(p[0]);
 	sva_portal_close(p[1]);
 	sva_device_free(dev[1]);
