@@ -238,34 +238,36 @@ static int check_reply(const struct proto_reply *r, const uint8_t *data)
 	return all_zero(tail, sizeof(r->u.raw) - used) ? 0 : -EINVAL;
 }
 
-/* Field checks on the copied message; the header is already validated. */
-static int check_body(const struct proto_msg *m)
+/*
+ * Field checks on the copied header and body; the header is already
+ * validated. data is the reply data (data_len bytes, read-only here).
+ */
+static int check_body(unsigned int type, const union proto_body *b, const uint8_t *data)
 {
-	switch (m->hdr.type) {
+	switch (type) {
 	case PROTO_HELLO:
-		return check_hello(&m->body.hello);
+		return check_hello(&b->hello);
 	case PROTO_BIND:
 	case PROTO_UNBIND:
 	case PROTO_STATUS:
-		return check_dev(&m->body.dev);
+		return check_dev(&b->dev);
 	case PROTO_DEVICE:
-		return str_ok(m->body.device.name, sizeof(m->body.device.name), true) ? 0
-										   : -EINVAL;
+		return str_ok(b->device.name, sizeof(b->device.name), true) ? 0 : -EINVAL;
 	case PROTO_OPEN_WQ:
-		return check_open_wq(&m->body.open_wq);
+		return check_open_wq(&b->open_wq);
 	case PROTO_CLOSE_WQ:
-		if (m->body.close_wq.reserved || !m->body.close_wq.handle)
+		if (b->close_wq.reserved || !b->close_wq.handle)
 			return -EINVAL;
 		return 0;
 	case PROTO_STATS:
-		return check_stats(&m->body.stats);
+		return check_stats(&b->stats);
 	case PROTO_ATTR_GET:
 	case PROTO_ATTR_SET:
-		return check_attr(&m->body.attr, m->hdr.type == PROTO_ATTR_SET);
+		return check_attr(&b->attr, type == PROTO_ATTR_SET);
 	case PROTO_ADMIN:
-		return check_admin(&m->body.admin);
+		return check_admin(&b->admin);
 	case PROTO_REPLY:
-		return check_reply(&m->body.reply, m->data);
+		return check_reply(&b->reply, data);
 	}
 	return -EBADMSG;
 }
@@ -274,7 +276,8 @@ int proto_encode_data(enum proto_type t, uint32_t seq, const void *body, size_t 
 		      const void *data, size_t data_len, void *buf, size_t cap, size_t *ret_len)
 {
 	ssize_t want = proto_body_size(t);
-	static _Thread_local struct proto_msg m;	/* 16 KiB: not on the stack */
+	struct proto_hdr h;
+	union proto_body b;
 	int r;
 
 	if (want < 0)
@@ -287,26 +290,24 @@ int proto_encode_data(enum proto_type t, uint32_t seq, const void *body, size_t 
 	if (cap < HDR_SIZE + body_len + data_len)
 		return -ENOBUFS;
 
-	memset(&m.hdr, 0, sizeof(m.hdr));
-	memset(&m.body, 0, sizeof(m.body));
-	m.hdr.magic = PROTO_MAGIC;
-	m.hdr.version = PROTO_VERSION;
-	m.hdr.type = (uint16_t)t;
-	m.hdr.size = (uint32_t)(HDR_SIZE + body_len + data_len);
-	m.hdr.seq = seq;
+	memset(&h, 0, sizeof(h));
+	memset(&b, 0, sizeof(b));
+	h.magic = PROTO_MAGIC;
+	h.version = PROTO_VERSION;
+	h.type = (uint16_t)t;
+	h.size = (uint32_t)(HDR_SIZE + body_len + data_len);
+	h.seq = seq;
 	if (body_len)
-		memcpy(&m.body, body, body_len);
-	if (t == PROTO_REPLY && m.body.reply.data_len != data_len)
+		memcpy(&b, body, body_len);
+	if (t == PROTO_REPLY && b.reply.data_len != data_len)
 		return -EINVAL;
-	if (data_len)
-		memcpy(m.data, data, data_len);
-	r = check_body(&m);
+	r = check_body(t, &b, data);
 	if (r)
 		return r;
 
-	memcpy(buf, &m.hdr, HDR_SIZE);
+	memcpy(buf, &h, HDR_SIZE);
 	if (body_len)
-		memcpy((uint8_t *)buf + HDR_SIZE, &m.body, body_len);
+		memcpy((uint8_t *)buf + HDR_SIZE, &b, body_len);
 	if (data_len)
 		memcpy((uint8_t *)buf + HDR_SIZE + body_len, data, data_len);
 	*ret_len = HDR_SIZE + body_len + data_len;
@@ -321,8 +322,9 @@ int proto_encode(enum proto_type t, uint32_t seq, const void *body, size_t body_
 
 int proto_decode(const void *buf, size_t len, struct proto_msg *ret)
 {
-	const uint8_t *p = buf;
-	static _Thread_local struct proto_msg m;	/* 16 KiB: not on the stack */
+	const uint8_t *p = buf, *data;
+	struct proto_hdr h;
+	union proto_body b;
 	size_t body, extra;
 	ssize_t want;
 	int r;
@@ -334,41 +336,45 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *ret)
 	if (len < HDR_SIZE)
 		return -EBADMSG;
 
-	memset(&m.hdr, 0, sizeof(m.hdr));
-	memset(&m.body, 0, sizeof(m.body));
-	memcpy(&m.hdr, p, HDR_SIZE);
-	if (m.hdr.magic != PROTO_MAGIC)
+	memcpy(&h, p, HDR_SIZE);
+	if (h.magic != PROTO_MAGIC)
 		return -EBADMSG;
-	if (PROTO_VERSION_MAJOR_OF(m.hdr.version) != PROTO_VERSION_MAJOR)
+	if (PROTO_VERSION_MAJOR_OF(h.version) != PROTO_VERSION_MAJOR)
 		return -EPROTO;
-	want = proto_body_size(m.hdr.type);
+	want = proto_body_size(h.type);
 	if (want < 0)
 		return -EBADMSG;
-	if (m.hdr.size > PROTO_MAX_MSG)
+	if (h.size > PROTO_MAX_MSG)
 		return -EMSGSIZE;
 	/* SEQPACKET keeps boundaries: a size that disagrees is a broken sender. */
-	if (m.hdr.size != len || len - HDR_SIZE < (size_t)want)
+	if (h.size != len || len - HDR_SIZE < (size_t)want)
 		return -EBADMSG;
 
 	body = (size_t)want;
 	extra = len - HDR_SIZE - body;
-	memcpy(&m.body, p + HDR_SIZE, body);
-	if (m.hdr.type == PROTO_REPLY) {
+	data = p + HDR_SIZE + body;
+	memset(&b, 0, sizeof(b));
+	memcpy(&b, p + HDR_SIZE, body);
+	if (h.type == PROTO_REPLY) {
 		/* Replies end with exactly data_len bytes of data. */
-		if (extra != m.body.reply.data_len)
-			return extra > m.body.reply.data_len ? -EINVAL : -EBADMSG;
-		memcpy(m.data, p + HDR_SIZE + body, extra);
-		memset(m.data + extra, 0, sizeof(m.data) - extra);
-	} else if (!all_zero(p + HDR_SIZE + body, extra)) {
+		if (extra != b.reply.data_len)
+			return extra > b.reply.data_len ? -EINVAL : -EBADMSG;
+	} else if (!all_zero(data, extra)) {
 		/* Fields of a newer minor that we do not know must be left at zero. */
 		return -EINVAL;
 	}
-	r = check_body(&m);
+	/*
+	 * The data is checked where it arrived and copied after: the buffer
+	 * is the caller's own receive buffer, which nobody else writes.
+	 */
+	r = check_body(h.type, &b, h.type == PROTO_REPLY ? data : NULL);
 	if (r)
 		return r;
-	memcpy(ret, &m, m.hdr.type == PROTO_REPLY ? sizeof(m)
-						  : offsetof(struct proto_msg, data));
-	if (m.hdr.type != PROTO_REPLY)
-		memset(ret->data, 0, sizeof(ret->data));
+	ret->hdr = h;
+	ret->body = b;
+	if (h.type != PROTO_REPLY)
+		extra = 0;
+	memcpy(ret->data, data, extra);
+	memset(ret->data + extra, 0, sizeof(ret->data) - extra);
 	return 0;
 }

@@ -242,19 +242,21 @@ static_assert(offsetof(struct proto_reply, u) % 8 == 0, "payload is 8-byte align
 
 /* decoded message: always a copy, never a view of the receive buffer */
 
+union proto_body {
+	struct proto_hello hello;
+	struct proto_dev dev;
+	struct proto_device device;
+	struct proto_open_wq open_wq;
+	struct proto_close_wq close_wq;
+	struct proto_stats stats;
+	struct proto_attr attr;
+	struct proto_admin admin;
+	struct proto_reply reply;
+};
+
 struct proto_msg {
 	struct proto_hdr hdr;
-	union {
-		struct proto_hello hello;
-		struct proto_dev dev;
-		struct proto_device device;
-		struct proto_open_wq open_wq;
-		struct proto_close_wq close_wq;
-		struct proto_stats stats;
-		struct proto_attr attr;
-		struct proto_admin admin;
-		struct proto_reply reply;
-	} body;
+	union proto_body body;
 	uint8_t data[PROTO_MAX_DATA];	/* reply data, data_len bytes; zero past it */
 };
 

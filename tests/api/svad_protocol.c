@@ -185,7 +185,9 @@ static void test_no_reader(void)
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
 		if (n <= 0) {
-			T_CHECK(n == 0, "no hang-up from svad: %s", strerror(errno));
+			/* A close with our requests unread may reset the connection. */
+			T_CHECK(n == 0 || errno == ECONNRESET, "no hang-up from svad: %s",
+				strerror(errno));
 			break;
 		}
 	}
