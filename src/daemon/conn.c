@@ -17,6 +17,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -41,9 +41,12 @@ static struct svad_proc *proc_find(struct svad *sd, uint64_t ino)
 	return NULL;
 }
 
+/* A pidfd polls readable once its process exited, zombie or reaped. */
 static bool proc_alive(const struct svad_proc *p)
 {
-	return syscall(SYS_pidfd_send_signal, p->pidfd, 0, NULL, 0) == 0;
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 0;
 }
 
 static void proc_free(struct svad *sd, struct svad_proc *p)

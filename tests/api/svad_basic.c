@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Description: the public API against a device hosted by svad (started
- * here on a private socket). Connect by name (-ENODEV for a missing device
- * or socket), bind (the daemon's PASID, the same for a second connection
- * of this process), MEMMOVE/MEMFILL/CRCGEN/BATCH through a shared-WQ
+ * here on a private socket with two devices). Connect by name (-ENODEV for
+ * a missing device or socket), bind (the daemon's PASID, the same for a
+ * second connection of this process and on the other device), MEMMOVE/MEMFILL/CRCGEN/BATCH through a shared-WQ
  * portal and MOVDIR64B through the dedicated one, all results verified in
  * our memory with their completion records; attributes (a long op_cap
  * string, -ENOSPC, -ENOENT), WQ/engine/device/daemon counters, command
@@ -211,7 +211,14 @@ static void test_control(struct sva_device *dev, const char *sock)
 	T_EQ(sva_unbind(dev2), 0);
 	T_EQ(sva_unbind(dev2), -EINVAL);
 	sva_device_free(dev2);
-	T_EQ(sva_device_connect(sock, "dsa7", &dev2), -ENODEV);
+	/* Another device of the same svad: the process keeps its one PASID. */
+	T_EQ(sva_device_connect(sock, "dsa1", &dev2), 0);
+	T_EQ(sva_bind(dev2, &pasid2), 0);
+	T_EQ(pasid2, pasid);
+	T_CHECK(!strcmp(sva_device_name(dev2), "dsa1"), "name %s", sva_device_name(dev2));
+	sva_device_free(dev2);
+	T_EQ(sva_device_connect(sock, "dsa2", &dev2), -ENODEV);
+	T_EQ(sva_device_connect(sock, "", &dev2), -ENODEV);
 	T_EQ(sva_device_connect("/nonexistent/sva.sock", "dsa0", &dev2), -ENODEV);
 	T_CHECK(!strcmp(sva_device_name(dev), "dsa0"), "name %s", sva_device_name(dev));
 
@@ -253,7 +260,7 @@ static void test_control(struct sva_device *dev, const char *sock)
 
 int main(void)
 {
-	static const char *const args[] = { "--mode", "0600", NULL };
+	static const char *const args[] = { "--mode", "0600", "--devices", "2", NULL };
 	struct sva_device *dev = NULL, *env_dev = NULL;
 	struct sva_daemon_stats dm = { .size = sizeof(dm) };
 	struct t_svad d;
