@@ -190,10 +190,25 @@ static int listen_on(const char *path, int *ret_fd)
 		svad_log(5, "replacing stale socket %s", path);
 		unlink(path);
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, SERVER_BACKLOG)) {
-		r = -errno;
-		goto err_close;
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	if (r == -ENOENT) {
+		/* The default /run/sva may not exist outside systemd: create it (one level). */
+		char dir[sizeof(sa.sun_path)];
+		char *slash;
+
+		memcpy(dir, sa.sun_path, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (!mkdir(dir, 0755))
+				svad_log(5, "created %s", dir);
+		}
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	}
+	if (!r && listen(fd, SERVER_BACKLOG))
+		r = -errno;
+	if (r)
+		goto err_close;
 	*ret_fd = fd;
 	return 0;
 
