@@ -10,6 +10,7 @@
  * status and last error, and sva_device_new(NULL) redirected by SVA_DAEMON.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,31 @@ static void test_control(struct sva_device *dev, const char *sock)
 	T_EQ(sva_unbind(dev), 0);
 }
 
+/* svad refuses bad options with status 2 before touching anything. */
+static void test_options(void)
+{
+	static const char *const bad[][3] = {
+		{ "--mode", "9999" },	  { "--devices", "17" }, { "--devices", "0" },
+		{ "--log", "syslog" },	  { "--ring-slots", "3" }, { "--max-portals", "0" },
+		{ "--group", "no-such-group-x" }, { "stray" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pid_t pid = t_fork_quiet();
+
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, STDERR_FILENO);
+			execl(SVA_SVAD_PATH, SVA_SVAD_PATH, "--socket", "/nonexistent/x/s.sock",
+			      bad[i][0], bad[i][1], (char *)NULL);
+			_exit(127);
+		}
+		T_CHECK(t_child_fate(pid) == -3, "svad %s %s was not refused", bad[i][0],
+			bad[i][1] ? bad[i][1] : "");
+	}
+}
+
 int main(void)
 {
 	static const char *const args[] = { "--mode", "0600", "--devices", "2", NULL };
@@ -267,6 +293,7 @@ int main(void)
 	int r;
 
 	t_seed(5);
+	test_options();
 	r = t_svad_start(&d, SVA_SVAD_PATH, args);
 	if (r)
 		T_FATAL("svad did not start: %s", strerror(-r));
