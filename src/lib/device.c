@@ -134,9 +134,11 @@ err_free:
 
 SVA_EXPORT int sva_device_new(const struct sva_device_config *cfg, struct sva_device **ret_dev)
 {
+	const char *daemon = secure_getenv("SVA_DAEMON");
+
 	/* A default device from svad when the environment names one (docs/API.md). */
-	if (!cfg && ret_dev && secure_getenv("SVA_DAEMON"))
-		return remote_connect(NULL, "dsa0", ret_dev);
+	if (!cfg && ret_dev && daemon && *daemon)
+		return remote_connect(daemon, "dsa0", ret_dev);
 	return lib_device_new_embedded(cfg, ret_dev);
 }
 

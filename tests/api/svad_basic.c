@@ -311,10 +311,11 @@ int main(void)
 	T_EQ(sva_device_new(NULL, &env_dev), 0);
 	T_EQ(sva_daemon_stats(env_dev, &dm), 0);
 	sva_device_free(env_dev);
-	unsetenv("SVA_DAEMON");
+	setenv("SVA_DAEMON", "", 1);	/* empty: as if unset */
 	T_EQ(sva_device_new(NULL, &env_dev), 0);
 	T_EQ(sva_daemon_stats(env_dev, &dm), -EOPNOTSUPP);
 	sva_device_free(env_dev);
+	unsetenv("SVA_DAEMON");
 
 	T_EQ(t_svad_stop(&d, SIGTERM), 0);	/* clean exit, status 0 */
 	T_CHECK(access(d.socket, F_OK) != 0, "socket left behind after SIGTERM");
