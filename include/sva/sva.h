@@ -305,6 +305,7 @@ struct sva_daemon_stats {
 	uint64_t posted;		/* MOVDIR64B ring submissions */
 	uint64_t clients_total;		/* processes served since start */
 	uint64_t refused;		/* connections or requests refused by limits */
+	uint64_t releasing;		/* closed portals/connections/clients still draining */
 	uint64_t reserved[8];
 };
 

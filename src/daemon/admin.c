@@ -111,6 +111,7 @@ static void daemon_stats(const struct svad *sd, struct sva_daemon_stats *st)
 	st->posted = atomic_load(&sd->ctr.posted);
 	st->clients_total = sd->clients_total;
 	st->refused = sd->refused;
+	st->releasing = sd->jobs;
 }
 
 static int stats(struct svad_conn *c, const struct proto_msg *m, struct sva_device *dev)

@@ -49,27 +49,6 @@ static bool proc_alive(const struct svad_proc *p)
 	return poll(&pfd, 1, 0) == 0;
 }
 
-static void proc_free(struct svad *sd, struct svad_proc *p)
-{
-	uint32_t pasid = as_pasid(p->as);
-
-	for (struct svad_proc **pp = &sd->procs; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	}
-	/* Nothing tagged with the PASID may outlive it (SYS-3). */
-	if (pasid != PASID_INVALID)
-		for (unsigned int i = 0; i < sd->ndev; i++)
-			rt_drain(sd->dev[i]->rt, -1, pasid, false);
-	svad_log(6, "client pid %d gone, PASID %u freed", (int)p->pid, pasid);
-	as_unref(p->as);
-	close(p->pidfd);
-	free(p);
-	sd->nprocs--;
-}
-
 /* Find or create the svad_proc of the peer; -EAGAIN over the limits. */
 static int proc_get(struct svad *sd, int pidfd, pid_t pid, struct svad_proc **ret)
 {
@@ -91,8 +70,10 @@ static int proc_get(struct svad *sd, int pidfd, pid_t pid, struct svad_proc **re
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	r = as_new_remote_pidfd(pasid_alloc_global(), pidfd, &p->as);
+	p->teardown = calloc(1, sizeof(*p->teardown));
+	r = p->teardown ? as_new_remote_pidfd(pasid_alloc_global(), pidfd, &p->as) : -ENOMEM;
 	if (r) {
+		free(p->teardown);
 		free(p);
 		return r;
 	}
@@ -102,6 +83,7 @@ static int proc_get(struct svad *sd, int pidfd, pid_t pid, struct svad_proc **re
 	if (p->pidfd < 0) {
 		r = -errno;
 		as_unref(p->as);
+		free(p->teardown);
 		free(p);
 		return r;
 	}
@@ -122,6 +104,12 @@ int conn_new(struct svad *sd, int fd, struct svad_conn **ret_conn)
 
 	if (!c)
 		return -ENOMEM;
+	/* Allocated now, so closing never needs memory. */
+	c->teardown = calloc(1, sizeof(*c->teardown));
+	if (!c->teardown) {
+		r = -ENOMEM;
+		goto err_free;
+	}
 	c->sd = sd;
 	c->fd = fd;
 	c->next_handle = 1;
@@ -154,27 +142,28 @@ int conn_new(struct svad *sd, int fd, struct svad_conn **ret_conn)
 	return 0;
 
 err_free:
+	free(c->teardown);
 	free(c);
 	return r;
 }
 
 /* portals */
 
-static void portal_free(struct svad_conn *c, struct svad_portal *p, bool abort)
+/*
+ * Stop serving a portal now: out of the portal thread's list, ring marked
+ * SHUTDOWN (a client still waiting gets -ESHUTDOWN, not a hang). What it
+ * holds is released by the reaper.
+ */
+static void portal_stop(struct svad *sd, struct svad_portal *p)
 {
-	struct svad *sd = c->sd;
-
 	psrv_remove(sd->ps, p);
-	/* A client still waiting on this ring gets -ESHUTDOWN, not a hang. */
 	atomic_store(&p->ring->state, RING_SHUTDOWN);
-	lib_wq_detach(p->dev, p->wq_id, p->as, p->pasid, p->dedicated, abort);
-	as_unref(p->as);
-	munmap(p->ring, p->bytes);
-	close(p->efd);
-	sd->ring_bytes -= p->bytes;
-	sd->nportals--;
-	c->proc->nportals--;
-	free(p);
+}
+
+static void queue_job(struct svad *sd, struct reap_job *j)
+{
+	sd->jobs++;
+	reaper_queue(sd->reaper, j);
 }
 
 static int ring_create(struct svad_portal *p, uint32_t nslots, int *ret_memfd)
@@ -286,16 +275,28 @@ err_free:
 	return server_reply(c, m, r, NULL, NULL, 0, NULL, 0);
 }
 
+/* Answered once the reaper has drained and released the portal (conn_reaped). */
 static int close_wq(struct svad_conn *c, const struct proto_msg *m)
 {
 	for (struct svad_portal **pp = &c->portals; *pp; pp = &(*pp)->next) {
 		struct svad_portal *p = *pp;
+		struct reap_job *j;
 
 		if (p->handle != m->body.close_wq.handle)
 			continue;
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			return server_reply(c, m, -ENOMEM, NULL, NULL, 0, NULL, 0);
 		*pp = p->next;
-		portal_free(c, p, false);
-		return server_reply(c, m, 0, NULL, NULL, 0, NULL, 0);
+		p->next = NULL;
+		portal_stop(c->sd, p);
+		j->kind = REAP_PORTAL;
+		j->conn = c;
+		j->proc = c->proc;
+		j->portals = p;
+		j->req_seq = m->hdr.seq;
+		queue_job(c->sd, j);
+		return 0;
 	}
 	return server_reply(c, m, -EBADF, NULL, NULL, 0, NULL, 0);
 }
@@ -389,8 +390,7 @@ int conn_request(struct svad_conn *c, const struct proto_msg *m)
 void conn_free(struct svad_conn *c)
 {
 	struct svad *sd = c->sd;
-	struct svad_proc *proc = c->proc;
-	bool dead = proc && !proc_alive(proc);
+	struct reap_job *j = c->teardown;
 
 	for (struct svad_conn **pp = &sd->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -398,21 +398,62 @@ void conn_free(struct svad_conn *c)
 			break;
 		}
 	}
+	c->closing = true;
+	for (struct svad_portal *p = c->portals; p; p = p->next)
+		portal_stop(sd, p);
+	c->teardown = NULL;
+	j->kind = REAP_CONN;
+	j->conn = c;
+	j->proc = c->proc;
+	j->portals = c->portals;
+	c->portals = NULL;
 	/* A dead client's queued work can only write into a gone mm: abort it. */
-	while (c->portals) {
-		struct svad_portal *p = c->portals;
+	j->abort = c->proc && !proc_alive(c->proc);
+	for (unsigned int d = 0; c->proc && d < PROTO_MAX_DEVICES; d++)
+		j->unbinds += c->binds[d];
+	queue_job(sd, j);
+}
 
-		c->portals = p->next;
-		portal_free(c, p, dead);
+static void proc_unlink(struct svad *sd, struct svad_proc *p)
+{
+	for (struct svad_proc **pp = &sd->procs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
 	}
-	if (proc) {
-		for (unsigned int d = 0; d < PROTO_MAX_DEVICES; d++)
-			for (; c->binds[d]; c->binds[d]--)
-				as_unbind(proc->as);
-		if (--proc->nconns == 0)
-			proc_free(sd, proc);
+	sd->nprocs--;
+}
+
+void conn_reaped(struct svad *sd, struct reap_job *j)
+{
+	struct svad_conn *c = j->conn;
+
+	sd->jobs--;
+	sd->nportals -= j->nportals;
+	sd->ring_bytes -= j->ring_bytes;
+	if (j->proc && j->kind != REAP_PROC)
+		j->proc->nportals -= j->nportals;
+	switch (j->kind) {
+	case REAP_PORTAL:
+		if (!c->closing)
+			server_reply_to(c, j->req_seq, PROTO_CLOSE_WQ, 0, NULL, NULL, 0, NULL, 0);
+		break;
+	case REAP_CONN:
+		if (j->proc && --j->proc->nconns == 0) {
+			struct reap_job *pj = j->proc->teardown;
+
+			proc_unlink(sd, j->proc);
+			j->proc->teardown = NULL;
+			pj->kind = REAP_PROC;
+			pj->proc = j->proc;
+			queue_job(sd, pj);
+		}
+		close(c->fd);
+		sd->nconns--;
+		free(c);
+		break;
+	case REAP_PROC:
+		break;
 	}
-	close(c->fd);
-	sd->nconns--;
-	free(c);
 }

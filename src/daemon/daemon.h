@@ -40,6 +40,8 @@ struct svad_conn;
 struct svad_proc;
 struct svad_portal;
 struct psrv;
+struct reaper;
+struct reap_job;
 
 /* Daemon-wide counters that the portal thread also updates. */
 struct svad_counters {
@@ -55,6 +57,8 @@ struct svad {
 	struct svad_proc *procs;
 	struct svad_conn *conns;
 	struct psrv *ps;
+	struct reaper *reaper;
+	unsigned int jobs;		/* reaper jobs not finished yet */
 	struct svad_counters ctr;
 	uint64_t nprocs, nconns, nportals, ring_bytes, clients_total, refused;
 	bool stopping;
@@ -79,6 +83,10 @@ void server_exit(struct svad *sd, const char *socket_path);
 int server_reply(struct svad_conn *c, const struct proto_msg *req, int result,
 		 const struct proto_reply *body, const void *data, size_t data_len,
 		 const int *fds, unsigned int nfds);
+/* The same for a request known by its sequence number and type (deferred replies). */
+int server_reply_to(struct svad_conn *c, uint32_t seq, unsigned int type, int result,
+		    const struct proto_reply *body, const void *data, size_t data_len,
+		    const int *fds, unsigned int nfds);
 
 /* client processes and connections (conn.c) */
 
@@ -89,6 +97,7 @@ struct svad_proc {
 	int pidfd;
 	struct as *as;			/* remote address space: DMA into the process */
 	unsigned int nconns, nportals;
+	struct reap_job *teardown;	/* preallocated: freeing never needs memory */
 };
 
 struct svad_conn {
@@ -104,6 +113,8 @@ struct svad_conn {
 	unsigned int binds[PROTO_MAX_DEVICES];
 	struct svad_portal *portals;
 	uint32_t next_handle;
+	bool closing;			/* torn down by the reaper; no more replies */
+	struct reap_job *teardown;	/* preallocated: closing never needs memory */
 };
 
 struct svad_portal {
@@ -126,14 +137,49 @@ struct svad_portal {
 
 /* Accept-time identity: SO_PEERCRED + SO_PEERPIDFD; sets refuse on limits. */
 int conn_new(struct svad *sd, int fd, struct svad_conn **ret_conn);
-/* Undo everything the connection holds; the last one of a process frees it. */
+/*
+ * Close a connection: its portals stop being served at once, and the
+ * reaper releases what it held; the last one of a process frees it.
+ */
 void conn_free(struct svad_conn *c);
+/* Finish a job the reaper handed back: counts, deferred replies, frees. */
+void conn_reaped(struct svad *sd, struct reap_job *j);
 /* Handle one decoded request; < 0 means close the connection. */
 int conn_request(struct svad_conn *c, const struct proto_msg *m);
 
 /* admin requests (admin.c): attributes, commands, status, counters */
 
 int admin_request(struct svad_conn *c, const struct proto_msg *m);
+
+/* the reaper (reaper.c): releases off the control thread */
+
+enum reap_kind {
+	REAP_PORTAL,	/* CLOSE_WQ: release portals, then answer */
+	REAP_CONN,	/* a closed connection: release portals, undo binds */
+	REAP_PROC,	/* a process's last connection closed: drain its PASID, free it */
+};
+
+struct reap_job {
+	struct reap_job *next;
+	enum reap_kind kind;
+	struct svad_conn *conn;		/* PORTAL: who asked; CONN: the connection */
+	struct svad_proc *proc;		/* the client process (PROC: freed by the reaper) */
+	struct svad_portal *portals;	/* unlinked from every list: the reaper's now */
+	unsigned int unbinds;		/* CONN: binds to undo on proc's address space */
+	bool abort;			/* the client is dead: abort its work before draining */
+	uint32_t req_seq;		/* PORTAL: the CLOSE_WQ to answer */
+	unsigned int nportals;		/* filled by the reaper, for the counts */
+	size_t ring_bytes;
+};
+
+int reaper_start(struct svad *sd, struct reaper **ret);
+/* Readable when finished jobs wait for reaper_take_done(). */
+int reaper_fd(const struct reaper *rp);
+void reaper_queue(struct reaper *rp, struct reap_job *j);
+/* The finished jobs, oldest first; the caller frees them. */
+struct reap_job *reaper_take_done(struct reaper *rp);
+/* Finish the queue and stop. Accepts NULL. */
+void reaper_stop(struct reaper *rp);
 
 /* the portal-server thread (portal_srv.c) */
 

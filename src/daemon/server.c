@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,33 @@
 #define SERVER_BACKLOG	64
 
 /* Tags of epoll data that are not connections. */
-static char tag_listen, tag_signal;
+static char tag_listen, tag_signal, tag_reaper;
+
+/* Finish the jobs the reaper is done with. */
+static void reaped(struct svad *sd)
+{
+	struct reap_job *j = reaper_take_done(sd->reaper);
+
+	while (j) {
+		struct reap_job *next = j->next;
+
+		conn_reaped(sd, j);
+		free(j);
+		j = next;
+	}
+}
 
 int server_reply(struct svad_conn *c, const struct proto_msg *req, int result,
 		 const struct proto_reply *body, const void *data, size_t data_len,
 		 const int *fds, unsigned int nfds)
+{
+	return server_reply_to(c, req->hdr.seq, req->hdr.type, result, body, data, data_len, fds,
+			       nfds);
+}
+
+int server_reply_to(struct svad_conn *c, uint32_t seq, unsigned int type, int result,
+		    const struct proto_reply *body, const void *data, size_t data_len,
+		    const int *fds, unsigned int nfds)
 {
 	static uint8_t buf[PROTO_MAX_MSG];	/* control thread only */
 	union {
@@ -57,19 +80,17 @@ int server_reply(struct svad_conn *c, const struct proto_msg *req, int result,
 		if (result < -PROTO_MAX_ERRNO)
 			result = -EINVAL;
 	}
-	rep.req_seq = req->hdr.seq;
+	rep.req_seq = seq;
 	rep.result = result;
 	/* A garbage request still names a request type in its error reply. */
-	rep.req_type = req->hdr.type >= PROTO_HELLO && req->hdr.type < PROTO_TYPE_MAX &&
-				       req->hdr.type != PROTO_REPLY
-			       ? req->hdr.type
+	rep.req_type = type >= PROTO_HELLO && type < PROTO_TYPE_MAX && type != PROTO_REPLY
+			       ? (uint16_t)type
 			       : PROTO_HELLO;
 	rep.data_len = (uint32_t)data_len;
-	r = proto_encode_data(PROTO_REPLY, req->hdr.seq, &rep, sizeof(rep), data, data_len, buf,
+	r = proto_encode_data(PROTO_REPLY, seq, &rep, sizeof(rep), data, data_len, buf,
 			      sizeof(buf), &len);
 	if (r) {
-		svad_log(3, "internal: reply to type %u does not encode: %s", req->hdr.type,
-			 strerror(-r));
+		svad_log(3, "internal: reply to type %u does not encode: %s", type, strerror(-r));
 		return r;
 	}
 	iov.iov_base = buf;
@@ -248,6 +269,12 @@ int server_init(struct svad *sd, const struct svad_opts *o)
 	ev.data.ptr = &tag_signal;
 	if (epoll_ctl(sd->epoll_fd, EPOLL_CTL_ADD, sd->signal_fd, &ev))
 		return -errno;
+	r = reaper_start(sd, &sd->reaper);
+	if (r)
+		return r;
+	ev.data.ptr = &tag_reaper;
+	if (epoll_ctl(sd->epoll_fd, EPOLL_CTL_ADD, reaper_fd(sd->reaper), &ev))
+		return -errno;
 	return psrv_start(&sd->ps);
 }
 
@@ -263,6 +290,8 @@ int server_run(struct svad *sd)
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &tag_listen) {
 				do_accept(sd);
+			} else if (ev[i].data.ptr == &tag_reaper) {
+				reaped(sd);
 			} else if (ev[i].data.ptr == &tag_signal) {
 				struct signalfd_siginfo si;
 
@@ -295,6 +324,16 @@ void server_exit(struct svad *sd, const char *socket_path)
 	}
 	while (sd->conns)
 		drop(sd, sd->conns);
+	/* Every release finishes (its drains included) before the devices stop. */
+	while (sd->reaper && sd->jobs) {
+		struct pollfd pfd = { .fd = reaper_fd(sd->reaper), .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		reaped(sd);
+	}
+	reaper_stop(sd->reaper);
+	sd->reaper = NULL;
 	psrv_stop(sd->ps);
 	sd->ps = NULL;
 	if (sd->epoll_fd >= 0)

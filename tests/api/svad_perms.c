@@ -154,6 +154,16 @@ static void test_limits(void)
 		static struct proto_msg m;
 		size_t len;
 
+		struct sva_daemon_stats st = { .size = sizeof(st) };
+
+		/* The refused connections above are released asynchronously. */
+		for (int i = 0; i < 1000; i++) {
+			T_EQ(sva_daemon_stats(dev[0], &st), 0);
+			if (st.connections == 2)
+				break;
+			usleep(10000);
+		}
+		T_EQ(st.connections, 2);
 		for (int i = 0; i < 3; i++)
 			raw[i] = raw_connect(sv.socket);
 		T_EQ(recv(raw[2], buf, sizeof(buf), 0), 0);	/* the fifth: closed */

@@ -84,7 +84,7 @@ static void *client(void *arg)
 static void test_concurrent(void)
 {
 	pthread_t srv, th[NTHREADS];
-	struct dsa_hw_desc d = { 0 };
+	struct dsa_hw_desc d = { .src_addr = ~0ull };	/* counted by nobody */
 
 	pthread_create(&srv, NULL, server, NULL);
 	for (int t = 0; t < NTHREADS; t++)
