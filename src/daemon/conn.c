@@ -407,8 +407,11 @@ void conn_free(struct svad_conn *c)
 	j->proc = c->proc;
 	j->portals = c->portals;
 	c->portals = NULL;
-	/* A dead client's queued work can only write into a gone mm: abort it. */
-	j->abort = c->proc && !proc_alive(c->proc);
+	/*
+	 * A dead client's queued work can only write into a gone mm, and at
+	 * shutdown nobody will be told how it ended (-ESHUTDOWN): abort it.
+	 */
+	j->abort = sd->stopping || (c->proc && !proc_alive(c->proc));
 	for (unsigned int d = 0; c->proc && d < PROTO_MAX_DEVICES; d++)
 		j->unbinds += c->binds[d];
 	queue_job(sd, j);
