@@ -4,8 +4,8 @@
  * §3). A client killed with SIGKILL in the middle of batches: svad aborts
  * and drains its work, frees its PASID, portal and ring (daemon counters
  * back to the baseline), and another client running at the same time
- * finishes with every result correct. svad killed with SIGKILL while a
- * client submits: the client's calls return -ESHUTDOWN, none hangs. svad
+ * finishes with every result correct. svad killed with SIGKILL while three
+ * clients submit: their calls return -ESHUTDOWN, none hangs. svad
  * restarted on the same path (the stale socket replaced): connect, bind
  * and MEMMOVE work again. SIGTERM with clients connected: a clean exit, the
  * socket removed, and the clients get -ESHUTDOWN.
@@ -191,15 +191,19 @@ static void test_daemon_killed(struct t_svad *sv)
 	struct sva_device *dev;
 	struct sva_portal *p;
 	int pfd[2];
-	pid_t c;
+	pid_t c[3];
 	uint32_t pasid;
 
 	if (pipe(pfd))
 		T_FATAL("pipe");
-	c = spawn(orphan, pfd[1]);
-	wait_byte(pfd[0]);
+	/* Three clients under load when svad dies: none may hang. */
+	for (int i = 0; i < 3; i++)
+		c[i] = spawn(orphan, pfd[1]);
+	for (int i = 0; i < 3; i++)
+		wait_byte(pfd[0]);
 	T_EQ(t_svad_stop(sv, SIGKILL), SIGKILL);	/* raw wait status: killed */
-	T_EQ(t_child_fate(c), -1);
+	for (int i = 0; i < 3; i++)
+		T_EQ(t_child_fate(c[i]), -1);
 	T_EQ(access(sock, F_OK), 0);			/* a stale socket is left */
 	T_EQ(sva_device_connect(sock, "dsa0", &dev), -ENODEV);
 
