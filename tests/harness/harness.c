@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -197,6 +198,40 @@ int t_child_fate(pid_t pid)
 
 /* svad for daemon tests */
 
+/*
+ * A test that stops early (T_FATAL) must not leave its svad running or its
+ * directory behind: the starting process cleans up at exit, and svad
+ * itself dies with that process (PR_SET_PDEATHSIG, e.g. on a ctest timeout).
+ */
+#define T_SVAD_MAX 4
+static struct t_svad *t_svads[T_SVAD_MAX];
+static pid_t t_svad_owner;
+
+static void t_svad_atexit(void)
+{
+	if (getpid() != t_svad_owner)
+		return;	/* a forked child exiting: not ours to clean */
+	for (int i = 0; i < T_SVAD_MAX; i++)
+		if (t_svads[i])
+			t_svad_cleanup(t_svads[i]);
+}
+
+static void t_svad_track(struct t_svad *d)
+{
+	if (!t_svad_owner) {
+		t_svad_owner = getpid();
+		atexit(t_svad_atexit);
+	}
+	for (int i = 0; i < T_SVAD_MAX; i++) {
+		if (t_svads[i] == d)
+			return;
+		if (!t_svads[i]) {
+			t_svads[i] = d;
+			return;
+		}
+	}
+}
+
 int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra)
 {
 	const char *argv[32];
@@ -229,10 +264,12 @@ int t_svad_restart(struct t_svad *d, const char *const *argv)
 			d->argv[i] = argv[i];
 		d->argv[i] = NULL;
 	}
+	t_svad_track(d);
 	d->pid = t_fork_quiet();
 	if (d->pid < 0)
 		return -errno;
 	if (d->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv(d->argv[0], (char *const *)d->argv);
 		fprintf(stderr, "exec %s: %s\n", d->argv[0], strerror(errno));
 		_exit(127);
@@ -281,6 +318,12 @@ int t_svad_stop(struct t_svad *d, int sig)
 void t_svad_cleanup(struct t_svad *d)
 {
 	t_svad_stop(d, SIGKILL);
-	unlink(d->socket);
-	rmdir(d->dir);
+	if (d->dir[0]) {
+		unlink(d->socket);
+		rmdir(d->dir);
+		d->dir[0] = '\0';
+	}
+	for (int i = 0; i < T_SVAD_MAX; i++)
+		if (t_svads[i] == d)
+			t_svads[i] = NULL;
 }
