@@ -248,6 +248,8 @@ static int open_wq(struct svad_conn *c, const struct proto_msg *m)
 	if (r)
 		goto err_detach;
 	p->handle = c->next_handle++;
+	if (!c->next_handle)
+		c->next_handle = 1;	/* 0 is never a handle */
 	p->next = c->portals;
 	c->portals = p;
 	c->proc->nportals++;
