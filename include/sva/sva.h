@@ -83,6 +83,21 @@ int sva_device_new(const struct sva_device_config *cfg, struct sva_device **ret_
  * (-EBUSY otherwise, nothing freed). Accepts NULL. Returns NULL on success.
  */
 struct sva_device *sva_device_free(struct sva_device *dev);
+/*
+ * Connect to device name ("dsa0") of the svad daemon listening on
+ * socket_path (NULL: $SVA_DAEMON, else /run/sva/sva.sock). The handle works
+ * with every function of this header; the device runs in svad, its DMA
+ * reaches this process's memory, and the PASID is the one svad assigns to
+ * this process (shared by all its connections). Returns 0; -ENODEV when no
+ * daemon listens there or it has no such device; -EACCES/-EPERM when the
+ * socket refuses this user; -EPROTO for an incompatible svad; -ENOMEM.
+ * Once svad stops, calls on the handle return -ESHUTDOWN. Free it with
+ * sva_device_free() (which closes the connection; portals first).
+ *
+ * sva_device_new(NULL, ...) connects to "dsa0" the same way when the
+ * environment has SVA_DAEMON set (read with secure_getenv()).
+ */
+int sva_device_connect(const char *socket_path, const char *name, struct sva_device **ret_dev);
 /* The device's name, "dsa0", "dsa1", ... */
 const char *sva_device_name(const struct sva_device *dev);
 
@@ -303,11 +318,32 @@ struct sva_device_stats {
 	uint64_t reserved[8];
 };
 
+/* svad's own counters, for a device reached with sva_device_connect(). */
+struct sva_daemon_stats {
+	uint32_t size;			/* sizeof(struct sva_daemon_stats) */
+	uint32_t reserved0;
+	uint64_t clients;		/* client processes connected */
+	uint64_t connections;		/* open connections */
+	uint64_t pasids;		/* PASIDs allocated (daemon-wide allocator) */
+	uint64_t portals;		/* open portals (rings) */
+	uint64_t ring_bytes;		/* shared memory held by the rings */
+	uint64_t rss_bytes;		/* svad's resident memory */
+	uint64_t enq_accepted;		/* ring submissions admitted */
+	uint64_t enq_retries;		/* ring submissions answered Retry */
+	uint64_t posted;		/* MOVDIR64B ring submissions */
+	uint64_t clients_total;		/* processes served since start */
+	uint64_t refused;		/* connections or requests refused by limits */
+	uint64_t releasing;		/* closed portals/connections/clients still draining */
+	uint64_t reserved[8];
+};
+
 /* Fill *ret_stats; set ret_stats->size = sizeof(*ret_stats) first. */
 int sva_wq_stats(struct sva_device *dev, unsigned int wq, struct sva_wq_stats *ret_stats);
 int sva_engine_stats(struct sva_device *dev, unsigned int engine,
 		     struct sva_engine_stats *ret_stats);
 int sva_device_stats(struct sva_device *dev, struct sva_device_stats *ret_stats);
+/* svad's counters; -EOPNOTSUPP for an embedded device. */
+int sva_daemon_stats(struct sva_device *dev, struct sva_daemon_stats *ret_stats);
 /* SWERROR as the four 64-bit words of the register (sysfs "errors"). */
 int sva_swerror(struct sva_device *dev, uint64_t ret_words[4]);
 int sva_swerror_clear(struct sva_device *dev);

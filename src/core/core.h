@@ -179,6 +179,12 @@ void *as_priv(const struct as *as);
  * as_unref().
  */
 int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as);
+/*
+ * The same for the process a pidfd refers to (svad: SO_PEERPIDFD), which
+ * leaves no window for a pid reuse between identification and binding.
+ * The pidfd is duplicated, not taken. -ESRCH once the process exited.
+ */
+int as_new_remote_pidfd(struct pasid_alloc *pa, int pidfd, struct as **ret_as);
 /* The pid an as_new_remote() space was created for; -1 for other spaces. */
 pid_t as_remote_pid(const struct as *as);
 struct as *as_ref(struct as *as);

@@ -375,24 +375,21 @@ static int open_proc(pid_t pid, const char *name, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as)
+/* Bind a new remote space to the process of pidfd (owned by the callee). */
+static int remote_open(struct pasid_alloc *pa, pid_t pid, int pidfd, struct as **ret_as)
 {
 	struct remote *r;
 	int ret;
 
-	if (!pa || pid <= 0 || !ret_as)
-		return -EINVAL;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		close(pidfd);
 		return -ENOMEM;
-	r->pid = pid;
-	r->pidfd = r->mem_fd = r->pagemap_fd = r->maps_fd = -1;
-	pthread_mutex_init(&r->maps_lock, NULL);
-	r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (r->pidfd < 0) {
-		ret = -errno;
-		goto err_free;
 	}
+	r->pid = pid;
+	r->pidfd = pidfd;
+	r->mem_fd = r->pagemap_fd = r->maps_fd = -1;
+	pthread_mutex_init(&r->maps_lock, NULL);
 	ret = r->mem_fd = open_proc(pid, "mem", O_RDWR);
 	if (ret < 0)
 		goto err_free;
@@ -417,6 +414,55 @@ err_free:
 		ret = -ESRCH;
 	remote_free(r);
 	return ret;
+}
+
+int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as)
+{
+	int pidfd;
+
+	if (!pa || pid <= 0 || !ret_as)
+		return -EINVAL;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	return remote_open(pa, pid, pidfd, ret_as);
+}
+
+/* The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:"; -1 once it exited). */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nPid:");
+	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+}
+
+int as_new_remote_pidfd(struct pasid_alloc *pa, int pidfd, struct as **ret_as)
+{
+	pid_t pid;
+	int fd;
+
+	if (!pa || pidfd < 0 || !ret_as)
+		return -EINVAL;
+	pid = pidfd_pid(pidfd);
+	if (pid <= 0)
+		return -ESRCH;
+	fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	return remote_open(pa, pid, fd, ret_as);
 }
 
 pid_t as_remote_pid(const struct as *as)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lib.h"
+#include "daemon/proto.h"
 
 static _Atomic unsigned int next_id;
 
@@ -94,7 +95,7 @@ static int params_from_config(const struct sva_device_config *cfg, struct dsa_de
 	return 0;
 }
 
-SVA_EXPORT int sva_device_new(const struct sva_device_config *cfg, struct sva_device **ret_dev)
+int lib_device_new_embedded(const struct sva_device_config *cfg, struct sva_device **ret_dev)
 {
 	struct dsa_dev_params p;
 	struct sva_device *dev;
@@ -133,6 +134,24 @@ err_free:
 	return r;
 }
 
+SVA_EXPORT int sva_device_new(const struct sva_device_config *cfg, struct sva_device **ret_dev)
+{
+	const char *daemon = secure_getenv("SVA_DAEMON");
+
+	/* A default device from svad when the environment names one (docs/API.md). */
+	if (!cfg && ret_dev && daemon && *daemon)
+		return remote_connect(daemon, "dsa0", ret_dev);
+	return lib_device_new_embedded(cfg, ret_dev);
+}
+
+SVA_EXPORT int sva_device_connect(const char *socket_path, const char *name,
+				  struct sva_device **ret_dev)
+{
+	if (!name || !ret_dev)
+		return -EINVAL;
+	return remote_connect(socket_path, name, ret_dev);
+}
+
 struct sva_device *lib_device_ref(struct sva_device *dev)
 {
 	atomic_fetch_add(&dev->refs, 1);
@@ -143,6 +162,10 @@ void lib_device_unref(struct sva_device *dev)
 {
 	if (atomic_fetch_sub(&dev->refs, 1) != 1)
 		return;
+	if (dev->remote) {
+		remote_free(dev);
+		return;
+	}
 	/* Disabling drains: every accepted descriptor completes first. */
 	rt_free(dev->rt);
 	free(dev);
@@ -175,6 +198,8 @@ static int attr_read(struct sva_device *dev, const char *obj, const char *attr, 
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_attr_get(dev, obj, attr, buf, len);
 	rt_fold_drops(dev->rt);
 	return dsa_dev_attr_get(rt_dev(dev->rt), obj, attr, buf, len);
 }
@@ -197,6 +222,8 @@ SVA_EXPORT int sva_attr_set(struct sva_device *dev, const char *obj, const char 
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_attr_set(dev, obj, attr, val);
 	return dsa_dev_attr_set(rt_dev(dev->rt), obj, attr, val);
 }
 
@@ -260,7 +287,11 @@ SVA_EXPORT int sva_attr_info(struct sva_device *dev, const char *obj, unsigned i
 	return 0;
 }
 
-#define DEV_CALL(dev, call)                                                    \
+/*
+ * An admin command: validated, checked against use after fork, then sent
+ * to svad (cmd, arg of proto.h) or run on the embedded runtime.
+ */
+#define DEV_CALL(dev, cmd, arg, call)                                          \
 	do {                                                                   \
 		int r_;                                                        \
 		if (!(dev))                                                    \
@@ -268,72 +299,90 @@ SVA_EXPORT int sva_attr_info(struct sva_device *dev, const char *obj, unsigned i
 		r_ = proc_check((dev)->pid);                                   \
 		if (r_)                                                        \
 			return r_;                                             \
+		if ((dev)->remote)                                             \
+			return remote_admin((dev), (cmd), (arg));              \
 		return (call);                                                 \
 	} while (0)
 
 SVA_EXPORT int sva_device_enable(struct sva_device *dev)
 {
-	DEV_CALL(dev, rt_device_enable(dev->rt));
+	DEV_CALL(dev, PROTO_CMD_DEV_ENABLE, 0, rt_device_enable(dev->rt));
 }
 
 SVA_EXPORT int sva_device_disable(struct sva_device *dev)
 {
-	DEV_CALL(dev, rt_device_disable(dev->rt));
+	DEV_CALL(dev, PROTO_CMD_DEV_DISABLE, 0, rt_device_disable(dev->rt));
 }
 
 SVA_EXPORT int sva_wq_enable(struct sva_device *dev, unsigned int wq)
 {
-	DEV_CALL(dev, rt_wq_enable(dev->rt, wq));
+	DEV_CALL(dev, PROTO_CMD_WQ_ENABLE, wq, rt_wq_enable(dev->rt, wq));
 }
 
 SVA_EXPORT int sva_wq_disable(struct sva_device *dev, unsigned int wq)
 {
-	DEV_CALL(dev, rt_wq_disable(dev->rt, wq));
+	DEV_CALL(dev, PROTO_CMD_WQ_DISABLE, wq, rt_wq_disable(dev->rt, wq));
 }
 
 SVA_EXPORT int sva_wq_reset(struct sva_device *dev, unsigned int wq)
 {
-	DEV_CALL(dev, rt_wq_reset(dev->rt, wq));
+	DEV_CALL(dev, PROTO_CMD_WQ_RESET, wq, rt_wq_reset(dev->rt, wq));
 }
 
 SVA_EXPORT int sva_device_reset(struct sva_device *dev)
 {
-	DEV_CALL(dev, rt_device_reset(dev->rt));
+	DEV_CALL(dev, PROTO_CMD_DEV_RESET, 0, rt_device_reset(dev->rt));
+}
+
+/* Bounds the protocol can carry are checked before the request is sent. */
+static int wq_arg(struct sva_device *dev, unsigned int wq)
+{
+	return wq >= (dev->remote ? PROTO_MAX_WQS : rt_nwqs(dev->rt)) ? -EINVAL : 0;
 }
 
 SVA_EXPORT int sva_drain_all(struct sva_device *dev)
 {
-	DEV_CALL(dev, rt_drain(dev->rt, -1, WQ_ANY_PASID, false));
+	DEV_CALL(dev, PROTO_CMD_DRAIN_ALL, 0, rt_drain(dev->rt, -1, WQ_ANY_PASID, false));
 }
 
 SVA_EXPORT int sva_drain_wq(struct sva_device *dev, unsigned int wq)
 {
-	DEV_CALL(dev, wq >= rt_nwqs(dev->rt) ? -EINVAL : rt_drain(dev->rt, (int)wq, WQ_ANY_PASID, false));
+	if (dev && wq_arg(dev, wq))
+		return -EINVAL;
+	DEV_CALL(dev, PROTO_CMD_DRAIN_WQ, wq, rt_drain(dev->rt, (int)wq, WQ_ANY_PASID, false));
 }
 
 SVA_EXPORT int sva_drain_pasid(struct sva_device *dev, uint32_t pasid)
 {
-	DEV_CALL(dev, pasid >= PASID_MAX ? -EINVAL : rt_drain(dev->rt, -1, pasid, false));
+	if (pasid >= PASID_MAX)
+		return -EINVAL;
+	DEV_CALL(dev, PROTO_CMD_DRAIN_PASID, pasid, rt_drain(dev->rt, -1, pasid, false));
 }
 
 SVA_EXPORT int sva_abort_all(struct sva_device *dev)
 {
-	DEV_CALL(dev, rt_drain(dev->rt, -1, WQ_ANY_PASID, true));
+	DEV_CALL(dev, PROTO_CMD_ABORT_ALL, 0, rt_drain(dev->rt, -1, WQ_ANY_PASID, true));
 }
 
 SVA_EXPORT int sva_abort_wq(struct sva_device *dev, unsigned int wq)
 {
-	DEV_CALL(dev, wq >= rt_nwqs(dev->rt) ? -EINVAL : rt_drain(dev->rt, (int)wq, WQ_ANY_PASID, true));
+	if (dev && wq_arg(dev, wq))
+		return -EINVAL;
+	DEV_CALL(dev, PROTO_CMD_ABORT_WQ, wq, rt_drain(dev->rt, (int)wq, WQ_ANY_PASID, true));
 }
 
 SVA_EXPORT int sva_abort_pasid(struct sva_device *dev, uint32_t pasid)
 {
-	DEV_CALL(dev, pasid >= PASID_MAX ? -EINVAL : rt_drain(dev->rt, -1, pasid, true));
+	if (pasid >= PASID_MAX)
+		return -EINVAL;
+	DEV_CALL(dev, PROTO_CMD_ABORT_PASID, pasid, rt_drain(dev->rt, -1, pasid, true));
 }
 
 SVA_EXPORT uint32_t sva_cmd_status(struct sva_device *dev)
 {
-	return dev ? dsa_dev_cmd_status(rt_dev(dev->rt)) : 0;
+	if (!dev)
+		return 0;
+	return dev->remote ? remote_cmd_status(dev) : dsa_dev_cmd_status(rt_dev(dev->rt));
 }
 
 SVA_EXPORT const char *sva_strcmdsts(uint32_t code)
@@ -343,7 +392,9 @@ SVA_EXPORT const char *sva_strcmdsts(uint32_t code)
 
 SVA_EXPORT const char *sva_last_error(struct sva_device *dev)
 {
-	return dev ? dsa_dev_last_error(rt_dev(dev->rt)) : "";
+	if (!dev)
+		return "";
+	return dev->remote ? remote_last_error(dev) : dsa_dev_last_error(rt_dev(dev->rt));
 }
 
 SVA_EXPORT const char *sva_strstatus(uint8_t status)
@@ -363,6 +414,9 @@ SVA_EXPORT int sva_wq_stats(struct sva_device *dev, unsigned int wq, struct sva_
 
 	if (!dev || !ret || ret->size < offsetof(struct sva_wq_stats, reserved))
 		return -EINVAL;
+	if (dev->remote)
+		return wq_arg(dev, wq) ? -EINVAL
+				       : remote_stats(dev, PROTO_STATS_WQ, wq, ret, ret->size);
 	w = rt_wq(dev->rt, wq);
 	if (!w)
 		return -EINVAL;
@@ -383,8 +437,13 @@ SVA_EXPORT int sva_engine_stats(struct sva_device *dev, unsigned int engine,
 	uint64_t st[4];
 	int g;
 
-	if (!dev || !ret || ret->size < offsetof(struct sva_engine_stats, reserved) ||
-	    engine >= rt_nengines(dev->rt))
+	if (!dev || !ret || ret->size < offsetof(struct sva_engine_stats, reserved))
+		return -EINVAL;
+	if (dev->remote)
+		return engine >= PROTO_MAX_ENGINES
+			       ? -EINVAL
+			       : remote_stats(dev, PROTO_STATS_ENGINE, engine, ret, ret->size);
+	if (engine >= rt_nengines(dev->rt))
 		return -EINVAL;
 	rt_engine_stats(dev->rt, engine, st, &g);
 	ret->group_id = g;
@@ -399,6 +458,8 @@ SVA_EXPORT int sva_device_stats(struct sva_device *dev, struct sva_device_stats 
 {
 	if (!dev || !ret || ret->size < offsetof(struct sva_device_stats, reserved))
 		return -EINVAL;
+	if (dev->remote)
+		return remote_stats(dev, PROTO_STATS_DEVICE, 0, ret, ret->size);
 	rt_device_stats(dev->rt, ret->by_opcode, ret->by_status, &ret->faults, &ret->swerrors);
 	return 0;
 }
@@ -407,6 +468,8 @@ SVA_EXPORT int sva_swerror(struct sva_device *dev, uint64_t ret_words[4])
 {
 	if (!dev || !ret_words)
 		return -EINVAL;
+	if (dev->remote)
+		return remote_stats(dev, PROTO_STATS_SWERROR, 0, ret_words, 4 * sizeof(uint64_t));
 	rt_fold_drops(dev->rt);
 	dsa_dev_swerror_read(rt_dev(dev->rt), ret_words);
 	return 0;
@@ -416,7 +479,18 @@ SVA_EXPORT int sva_swerror_clear(struct sva_device *dev)
 {
 	if (!dev)
 		return -EINVAL;
+	if (dev->remote)
+		return remote_admin(dev, PROTO_CMD_SWERROR_CLEAR, 0);
 	rt_fold_drops(dev->rt);
 	dsa_dev_swerror_clear(rt_dev(dev->rt));
 	return 0;
+}
+
+SVA_EXPORT int sva_daemon_stats(struct sva_device *dev, struct sva_daemon_stats *ret)
+{
+	if (!dev || !ret || ret->size < offsetof(struct sva_daemon_stats, reserved))
+		return -EINVAL;
+	if (!dev->remote)
+		return -EOPNOTSUPP;
+	return remote_stats(dev, PROTO_STATS_DAEMON, 0, ret, ret->size);
 }

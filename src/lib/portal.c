@@ -25,6 +25,8 @@ SVA_EXPORT int sva_bind(struct sva_device *dev, uint32_t *ret_pasid)
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_bind(dev, ret_pasid);
 	as = proc_as();
 	if (!as)
 		return -ENOMEM;
@@ -45,22 +47,88 @@ SVA_EXPORT int sva_unbind(struct sva_device *dev)
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_unbind(dev);
 	as = proc_as();
 	return as ? as_unbind(as) : -ENOMEM;
+}
+
+int lib_wq_attach(struct sva_device *dev, unsigned int wq, struct as *as, uint32_t *ret_pasid,
+		  bool *ret_dedicated)
+{
+	struct dsa_wq_cfg *cfg;
+	uint32_t pasid;
+	int r;
+
+	rt_lock(dev->rt);
+	cfg = dsa_dev_wq(rt_dev(dev->rt), wq);
+	if (!cfg) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (cfg->state != DSA_STATE_ENABLED) {
+		r = -ENODEV;
+		goto out;
+	}
+	/* One client per dedicated WQ (idxd_cdev_open). */
+	if (!cfg->shared && cfg->clients) {
+		r = -EBUSY;
+		goto out;
+	}
+	r = as_bind(as, PASID_MAX, &pasid);
+	if (r)
+		goto out;
+	if (!cfg->shared) {
+		/* idxd_wq_set_pasid(): the device uses WQCFG.pasid on a DWQ. */
+		cfg->pasid = pasid;
+		cfg->pasid_en = true;
+		wq_rt_set_owner(rt_wq(dev->rt, wq), as, pasid);
+	}
+	dsa_dev_wq_clients_add(rt_dev(dev->rt), wq, 1);
+	*ret_pasid = pasid;
+	*ret_dedicated = !cfg->shared;
+out:
+	rt_unlock(dev->rt);
+	return r;
+}
+
+void lib_wq_detach(struct sva_device *dev, unsigned int wq, struct as *as, uint32_t pasid,
+		   bool dedicated, bool abort)
+{
+	struct dsa_wq_cfg *cfg;
+	int w = (int)wq;
+
+	/* Release: (abort, then) drain this client's work (idxd_cdev_release). */
+	if (abort)
+		rt_drain(dev->rt, w, dedicated ? WQ_ANY_PASID : pasid, true);
+	rt_drain(dev->rt, w, dedicated ? WQ_ANY_PASID : pasid, false);
+	rt_lock(dev->rt);
+	cfg = dsa_dev_wq(rt_dev(dev->rt), wq);
+	dsa_dev_wq_clients_add(rt_dev(dev->rt), wq, -1);
+	if (dedicated) {
+		wq_rt_set_owner(rt_wq(dev->rt, wq), NULL, PASID_INVALID);
+		cfg->pasid = 0;
+		cfg->pasid_en = false;
+	}
+	rt_unlock(dev->rt);
+	as_unbind(as);
 }
 
 SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned int flags,
 			       struct sva_portal **ret_portal)
 {
 	struct sva_portal *p;
-	struct dsa_wq_cfg *cfg;
 	int r;
 
-	if (!dev || !ret_portal || (flags & ~SVA_PORTAL_UNLIMITED) || wq >= rt_nwqs(dev->rt))
+	if (!dev || !ret_portal || (flags & ~SVA_PORTAL_UNLIMITED))
 		return -EINVAL;
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_portal_open(dev, wq, flags, ret_portal);
+	if (wq >= rt_nwqs(dev->rt))
+		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -69,20 +137,9 @@ SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned
 		r = -ENOMEM;
 		goto err_free;
 	}
-	rt_lock(dev->rt);
-	cfg = dsa_dev_wq(rt_dev(dev->rt), wq);
-	if (cfg->state != DSA_STATE_ENABLED) {
-		r = -ENODEV;
-		goto err_unlock;
-	}
-	/* One client per dedicated WQ (idxd_cdev_open). */
-	if (!cfg->shared && cfg->clients) {
-		r = -EBUSY;
-		goto err_unlock;
-	}
-	r = as_bind(p->as, PASID_MAX, &p->pasid);
+	r = lib_wq_attach(dev, wq, p->as, &p->pasid, &p->dedicated);
 	if (r)
-		goto err_unlock;
+		goto err_free;
 	/*
 	 * The portal's reference keeps the address space (and its PASID)
 	 * alive while descriptors submitted through it may run; close drains
@@ -93,21 +150,10 @@ SVA_EXPORT int sva_portal_open(struct sva_device *dev, unsigned int wq, unsigned
 	p->wq = rt_wq(dev->rt, wq);
 	p->wq_id = wq;
 	p->unlimited = flags & SVA_PORTAL_UNLIMITED;
-	p->dedicated = !cfg->shared;
 	p->pid = proc_pid_get();
-	if (p->dedicated) {
-		/* idxd_wq_set_pasid(): the device uses WQCFG.pasid on a DWQ. */
-		cfg->pasid = p->pasid;
-		cfg->pasid_en = true;
-		wq_rt_set_owner(p->wq, p->as, p->pasid);
-	}
-	dsa_dev_wq_clients_add(rt_dev(dev->rt), wq, 1);
-	rt_unlock(dev->rt);
 	*ret_portal = p;
 	return 0;
 
-err_unlock:
-	rt_unlock(dev->rt);
 err_free:
 	free(p);
 	return r;
@@ -116,27 +162,14 @@ err_free:
 SVA_EXPORT struct sva_portal *sva_portal_close(struct sva_portal *p)
 {
 	struct sva_device *dev;
-	struct dsa_wq_cfg *cfg;
 
 	if (!p)
 		return NULL;
 	dev = p->dev;
-	if (proc_check(p->pid) == 0) {
-		/* Release: drain this client's work before it goes (idxd_cdev_release). */
-		if (p->dedicated)
-			rt_drain(dev->rt, (int)p->wq_id, WQ_ANY_PASID, false);
-		else
-			rt_drain(dev->rt, (int)p->wq_id, p->pasid, false);
-		rt_lock(dev->rt);
-		cfg = dsa_dev_wq(rt_dev(dev->rt), p->wq_id);
-		dsa_dev_wq_clients_add(rt_dev(dev->rt), p->wq_id, -1);
-		if (p->dedicated) {
-			wq_rt_set_owner(p->wq, NULL, PASID_INVALID);
-			cfg->pasid = 0;
-			cfg->pasid_en = false;
-		}
-		rt_unlock(dev->rt);
-		as_unbind(p->as);
+	if (p->remote) {
+		remote_portal_close(p);
+	} else if (proc_check(p->pid) == 0) {
+		lib_wq_detach(dev, p->wq_id, p->as, p->pasid, p->dedicated, false);
 		as_unref(p->as);
 	}
 	free(p);
@@ -148,6 +181,8 @@ SVA_EXPORT int sva_portal_wq_size(struct sva_portal *p)
 {
 	if (!p)
 		return -EINVAL;
+	if (p->remote)
+		return remote_portal_wq_size(p);
 	return (int)wq_rt_size(p->wq);
 }
 
@@ -194,6 +229,8 @@ SVA_EXPORT int sva_enqcmd(struct sva_portal *p, const struct dsa_hw_desc *d)
 
 	if (sva_unlikely(r))
 		return r;
+	if (p->remote)
+		return ring_submit(&p->remote->rc, RING_OP_ENQCMD, d);
 	/* ENQCMD: PASID from the process (IA32_PASID), Priv 0 (system.md §5). */
 	return portal_enq(p, d, p->pasid, false);
 }
@@ -207,6 +244,8 @@ SVA_EXPORT int sva_enqcmds(struct sva_portal *p, const struct dsa_hw_desc *d)
 	/* ENQCMDS: PASID and Priv from the descriptor; bits 30:20 must be 0. */
 	if (d->rsvd)
 		return -EINVAL;
+	if (p->remote)
+		return ring_submit(&p->remote->rc, RING_OP_ENQCMDS, d);
 	return portal_enq(p, d, d->pasid, d->priv);
 }
 
@@ -216,6 +255,8 @@ SVA_EXPORT int sva_movdir64b(struct sva_portal *p, const struct dsa_hw_desc *d)
 
 	if (sva_unlikely(r))
 		return r;
+	if (p->remote)
+		return ring_submit(&p->remote->rc, RING_OP_MOVDIR64B, d);
 	portal_post(p, d, false);
 	return 0;
 }
@@ -227,12 +268,19 @@ int lib_trap_enqcmd(struct sva_portal *p, const void *desc, uint32_t pasid)
 	/* A portal of another process (ctx->mm check): never submitted. */
 	if (p->pid != proc_pid_get())
 		return 1;
+	/* svad stamps the connection's PASID; a dead svad answers Retry. */
+	if (p->remote)
+		return ring_submit(&p->remote->rc, RING_OP_ENQCMD, desc) ? 1 : 0;
 	return portal_enq(p, desc, pasid, false);
 }
 
 void lib_trap_movdir64b(struct sva_portal *p, const void *desc)
 {
-	if (p->pid == proc_pid_get())
+	if (p->pid != proc_pid_get())
+		return;
+	if (p->remote)
+		ring_submit(&p->remote->rc, RING_OP_MOVDIR64B, desc);
+	else
 		portal_post(p, desc, true);
 }
 

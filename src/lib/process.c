@@ -22,12 +22,15 @@ static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
  * fork child handler clears it.
  */
 static _Atomic pid_t proc_pid;
+/* The PASID svad gave this process (remote.c), PASID_INVALID if none. */
+static _Atomic uint32_t proc_remote_pasid = PASID_INVALID;
 
 static void proc_atfork_child(void)
 {
 	pthread_mutex_init(&proc_lock, NULL);
 	atomic_store(&proc_self, NULL);
 	atomic_store(&proc_pid, 0);
+	atomic_store(&proc_remote_pasid, PASID_INVALID);
 	/* The child's mm has no PASID, no portal, its thread a cleared MSR (SYS-6). */
 	msr_fork_child();
 	enq_fork_child();
@@ -54,8 +57,15 @@ struct as *proc_as(void)
 uint32_t proc_pasid(void)
 {
 	struct as *as = atomic_load(&proc_self);
+	uint32_t pasid = as ? as_pasid(as) : PASID_INVALID;
 
-	return as ? as_pasid(as) : PASID_INVALID;
+	return pasid != PASID_INVALID ? pasid : atomic_load(&proc_remote_pasid);
+}
+
+void proc_set_remote_pasid(uint32_t pasid)
+{
+	pthread_once(&proc_once, proc_init);
+	atomic_store(&proc_remote_pasid, pasid);
 }
 
 pid_t proc_pid_get(void)

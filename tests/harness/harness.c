@@ -2,9 +2,14 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,4 +194,136 @@ int t_child_fate(pid_t pid)
 	if (WIFSIGNALED(st))
 		return WTERMSIG(st);
 	return -(WEXITSTATUS(st) + 1);
+}
+
+/* svad for daemon tests */
+
+/*
+ * A test that stops early (T_FATAL) must not leave its svad running or its
+ * directory behind: the starting process cleans up at exit, and svad
+ * itself dies with that process (PR_SET_PDEATHSIG, e.g. on a ctest timeout).
+ */
+#define T_SVAD_MAX 4
+static struct t_svad *t_svads[T_SVAD_MAX];
+static pid_t t_svad_owner;
+
+static void t_svad_atexit(void)
+{
+	if (getpid() != t_svad_owner)
+		return;	/* a forked child exiting: not ours to clean */
+	for (int i = 0; i < T_SVAD_MAX; i++)
+		if (t_svads[i])
+			t_svad_cleanup(t_svads[i]);
+}
+
+static void t_svad_track(struct t_svad *d)
+{
+	if (!t_svad_owner) {
+		t_svad_owner = getpid();
+		atexit(t_svad_atexit);
+	}
+	for (int i = 0; i < T_SVAD_MAX; i++) {
+		if (t_svads[i] == d)
+			return;
+		if (!t_svads[i]) {
+			t_svads[i] = d;
+			return;
+		}
+	}
+}
+
+int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra)
+{
+	const char *argv[32];
+	int n = 0;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dir, sizeof(d->dir), "/tmp/sva-test.XXXXXX");
+	if (!mkdtemp(d->dir))
+		return -errno;
+	/* Other users (the uid-65534 tests) must reach the socket inside. */
+	chmod(d->dir, 0755);
+	snprintf(d->socket, sizeof(d->socket), "%s/sva.sock", d->dir);
+	argv[n++] = binary;
+	argv[n++] = "--socket";
+	argv[n++] = d->socket;
+	for (; extra && *extra && n < 30; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	return t_svad_restart(d, argv);
+}
+
+int t_svad_restart(struct t_svad *d, const char *const *argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (argv) {
+		int i;
+
+		for (i = 0; argv[i] && i < 31; i++)
+			d->argv[i] = argv[i];
+		d->argv[i] = NULL;
+	}
+	t_svad_track(d);
+	d->pid = t_fork_quiet();
+	if (d->pid < 0)
+		return -errno;
+	if (d->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(d->argv[0], (char *const *)d->argv);
+		fprintf(stderr, "exec %s: %s\n", d->argv[0], strerror(errno));
+		_exit(127);
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->socket);
+	/* Ready when the socket accepts: at most 20 s (sanitizer builds start slowly). */
+	for (int i = 0; i < 2000; i++) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		int ok = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+		if (fd >= 0)
+			close(fd);
+		if (ok)
+			return 0;
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return -ECHILD;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+int t_svad_stop(struct t_svad *d, int sig)
+{
+	int st = 0;
+
+	if (d->pid > 0) {
+		kill(d->pid, sig);
+		/* SIGTERM must end it cleanly and soon; anything else is a failure. */
+		for (int i = 0; i < 1500; i++) {
+			if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+				break;
+			usleep(10000);
+			if (i == 1499) {
+				kill(d->pid, SIGKILL);
+				waitpid(d->pid, &st, 0);
+				st = -1;
+			}
+		}
+		d->pid = 0;
+	}
+	return st;
+}
+
+void t_svad_cleanup(struct t_svad *d)
+{
+	t_svad_stop(d, SIGKILL);
+	if (d->dir[0]) {
+		unlink(d->socket);
+		rmdir(d->dir);
+		d->dir[0] = '\0';
+	}
+	for (int i = 0; i < T_SVAD_MAX; i++)
+		if (t_svads[i] == d)
+			t_svads[i] = NULL;
 }

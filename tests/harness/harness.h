@@ -69,6 +69,25 @@ pid_t t_fork_quiet(void);
 /* Wait for pid: its terminating signal (> 0), or -(exit status + 1). */
 int t_child_fate(pid_t pid);
 
+/*
+ * svad for daemon tests: started on a private socket in a fresh temporary
+ * directory (mode 0755), waited for until it accepts connections. extra
+ * holds more arguments (NULL-terminated, may be NULL). restart runs the
+ * same command line again (argv NULL) or a new one. stop sends sig and
+ * reaps it (SIGKILL after 15 s), returning the wait status or -1.
+ */
+struct t_svad {
+	pid_t pid;
+	char dir[64];
+	char socket[96];
+	const char *argv[32];
+};
+
+int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra);
+int t_svad_restart(struct t_svad *d, const char *const *argv);
+int t_svad_stop(struct t_svad *d, int sig);
+void t_svad_cleanup(struct t_svad *d);
+
 /* Page-aligned anonymous memory, touched (resident); free with t_unmap. */
 void *t_map(size_t len);
 void t_unmap(void *p, size_t len);

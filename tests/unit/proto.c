@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Description: the svad wire protocol (src/daemon/proto.c). Every message
- * type, requests and replies to each request, survives encode/decode
- * unchanged, from an unaligned buffer too; every malformed message is
+ * type, requests and replies to each request (with their data: strings,
+ * counters), survives encode/decode unchanged, from an unaligned buffer too; every malformed message is
  * rejected with its exact errno (bad magic, other major version, unknown
  * type, size mismatch both ways, truncated header, oversize, non-zero
  * reserved or trailing bytes, out-of-range ids, unknown flags) and leaves
@@ -26,6 +26,17 @@ static size_t enc(enum proto_type t, uint32_t seq, const void *body, size_t off)
 
 	if (r)
 		T_FATAL("proto_encode(type %d): %d", t, r);
+	return len;
+}
+
+static size_t enc_data(const void *body, const void *data, size_t dlen, size_t off)
+{
+	size_t len = 0;
+	int r = proto_encode_data(PROTO_REPLY, 3, body, sizeof(struct proto_reply), data, dlen,
+				  wire + off, sizeof(wire) - off, &len);
+
+	if (r)
+		T_FATAL("proto_encode_data: %d", r);
 	return len;
 }
 
@@ -67,15 +78,30 @@ static struct proto_reply reply_to(enum proto_type req)
 		break;
 	case PROTO_OPEN_WQ:
 		r.u.open_wq = (struct proto_open_wq_reply){ .handle = 9, .ring_slots = 256,
-							    .slot_size = 64, .wq_size = 32 };
+							    .slot_size = 64, .wq_size = 32,
+							    .flags = PROTO_WQ_DEDICATED,
+							    .pasid = 1 };
+		break;
+	case PROTO_DEVICE:
+		r.u.device = (struct proto_device_reply){ .device_id = 15, .nwqs = 1,
+							  .nengines = 64 };
+		break;
+	case PROTO_ADMIN:
+	case PROTO_ATTR_SET:
+	case PROTO_STATUS:
+		r.u.cmd.cmd_status = 0x80000003u;
+		break;
+	default:
+		break;
+	}
+	/* Requests whose replies carry data: a string or counters. */
+	switch (req) {
+	case PROTO_STATUS:
+	case PROTO_ATTR_GET:
+		r.data_len = 1;		/* "" */
 		break;
 	case PROTO_STATS:
-		r.u.stats.submitted = 1ull << 40;
-		r.u.stats.completed = 5;
-		r.u.stats.failed = 6;
-		r.u.stats.retries = 7;
-		r.u.stats.page_faults = 8;
-		r.u.stats.bytes = ~0ull;
+		r.data_len = 8;
 		break;
 	default:
 		break;
@@ -88,20 +114,48 @@ static void test_round_trips(void)
 	struct proto_hello h = { .client_version = PROTO_VERSION };
 	struct proto_open_wq o = { .device_id = 15, .wq_id = 63, .flags = PROTO_WQ_UNLIMITED };
 	struct proto_close_wq c = { .handle = 0xffffffff };
-	struct proto_stats s = { .device_id = 3 };
+	struct proto_stats s = { .device_id = 3, .kind = PROTO_STATS_WQ, .index = 63 };
 	struct proto_reply err = { .req_seq = 1, .result = -EBUSY, .req_type = PROTO_OPEN_WQ };
+	struct proto_dev d = { .device_id = 15 };
+	struct proto_device dn = { .name = "dsa15" };
+	struct proto_attr a = { .device_id = 1, .obj = "wq1.3", .attr = "op_cap" };
+	struct proto_admin ad = { .device_id = 2, .cmd = PROTO_CMD_ABORT_PASID,
+				  .arg = (1u << 20) - 1 };
 
 	round_trip(PROTO_HELLO, &h);
-	round_trip(PROTO_BIND, NULL);
+	round_trip(PROTO_BIND, &d);
+	round_trip(PROTO_UNBIND, &d);
+	round_trip(PROTO_STATUS, &d);
+	round_trip(PROTO_DEVICE, &dn);
+	round_trip(PROTO_ATTR_GET, &a);
+	memcpy(a.val, "shared", 7);
+	round_trip(PROTO_ATTR_SET, &a);
+	round_trip(PROTO_ADMIN, &ad);
+	s.kind = PROTO_STATS_DAEMON;
+	s.index = 0;
+	round_trip(PROTO_STATS, &s);
+	s.kind = PROTO_STATS_WQ;
 	round_trip(PROTO_OPEN_WQ, &o);
 	o.flags = PROTO_WQ_LIMITED;
 	round_trip(PROTO_OPEN_WQ, &o);
 	round_trip(PROTO_CLOSE_WQ, &c);
 	round_trip(PROTO_STATS, &s);
-	for (int t = PROTO_HELLO; t <= PROTO_STATS; t++) {
+	for (int t = PROTO_HELLO; t < PROTO_TYPE_MAX; t++) {
 		struct proto_reply r = reply_to(t);
+		static const uint8_t zeros[8];
+		struct proto_msg m;
+		size_t len;
 
-		round_trip(PROTO_REPLY, &r);
+		if (t == PROTO_REPLY)
+			continue;
+		if (!r.data_len) {
+			round_trip(PROTO_REPLY, &r);
+			continue;
+		}
+		len = enc_data(&r, zeros, r.data_len, 1);
+		T_EQ(proto_decode(wire + 1, len, &m), 0);
+		T_EQ(m.body.reply.data_len, r.data_len);
+		T_EQ(m.body.reply.req_type, t);
 	}
 	round_trip(PROTO_REPLY, &err);
 	err = reply_to(PROTO_BIND);
@@ -127,7 +181,7 @@ static struct proto_hdr *hdr(void)
 
 static void test_header_rejects(void)
 {
-	struct proto_stats s = { .device_id = 1 };
+	struct proto_stats s = { .device_id = 1, .kind = PROTO_STATS_DEVICE };
 	size_t len = enc(PROTO_STATS, 5, &s, 0);
 
 	REJECT(len, 0);
@@ -186,7 +240,7 @@ static void reject_poke(enum proto_type t, const void *body, size_t at, uint8_t 
 	REJECT(len, err);
 	/* and the encoder refuses the same body */
 	{
-		uint8_t b[sizeof(struct proto_reply)];
+		uint8_t b[sizeof(struct proto_attr)];	/* the largest body */
 		size_t out = 0;
 
 		memcpy(b, wire + sizeof(struct proto_hdr), len - sizeof(struct proto_hdr));
@@ -203,7 +257,11 @@ static void test_body_rejects(void)
 	struct proto_hello h = { .client_version = PROTO_VERSION };
 	struct proto_open_wq o = { .device_id = 0, .wq_id = 0, .flags = PROTO_WQ_LIMITED };
 	struct proto_close_wq c = { .handle = 1 };
-	struct proto_stats s = { 0 };
+	struct proto_stats s = { .kind = PROTO_STATS_ENGINE, .index = 3 };
+	struct proto_dev d = { 0 };
+	struct proto_device dn = { .name = "dsa0" };
+	struct proto_attr a = { .obj = "dsa0", .attr = "max_batch_size" };
+	struct proto_admin ad = { .cmd = PROTO_CMD_WQ_ENABLE, .arg = 63 };
 	struct proto_reply r;
 
 	reject_poke(PROTO_HELLO, &h, OFF(proto_hello, reserved0), 1, -EINVAL);
@@ -223,14 +281,55 @@ static void test_body_rejects(void)
 	reject_poke(PROTO_CLOSE_WQ, &c, OFF(proto_close_wq, reserved) + 3, 1, -EINVAL);
 
 	reject_poke(PROTO_STATS, &s, OFF(proto_stats, device_id), PROTO_MAX_DEVICES, -EINVAL);
-	reject_poke(PROTO_STATS, &s, OFF(proto_stats, reserved0), 1, -EINVAL);
-	reject_poke(PROTO_STATS, &s, OFF(proto_stats, reserved1), 1, -EINVAL);
+	reject_poke(PROTO_STATS, &s, OFF(proto_stats, kind), 0, -EINVAL);
+	reject_poke(PROTO_STATS, &s, OFF(proto_stats, kind), PROTO_STATS_KIND_MAX, -EINVAL);
+	reject_poke(PROTO_STATS, &s, OFF(proto_stats, index), PROTO_MAX_ENGINES, -EINVAL);
+	s.kind = PROTO_STATS_DEVICE;
+	s.index = 0;
+	reject_poke(PROTO_STATS, &s, OFF(proto_stats, index), 1, -EINVAL);	/* no index */
+
+	reject_poke(PROTO_BIND, &d, OFF(proto_dev, device_id), PROTO_MAX_DEVICES, -EINVAL);
+	reject_poke(PROTO_UNBIND, &d, OFF(proto_dev, reserved0), 1, -EINVAL);
+	reject_poke(PROTO_STATUS, &d, OFF(proto_dev, reserved1) + 3, 1, -EINVAL);
+
+	reject_poke(PROTO_DEVICE, &dn, 0, 0, -EINVAL);		/* empty name */
+	reject_poke(PROTO_DEVICE, &dn, 5, 'x', -EINVAL);	/* garbage after the NUL */
+	memset(dn.name, 'd', sizeof(dn.name));
+	{
+		size_t len = enc(PROTO_DEVICE, 1, &(struct proto_device){ .name = "dsa0" }, 0);
+
+		memcpy(wire + sizeof(struct proto_hdr), dn.name, sizeof(dn.name));
+		REJECT(len, -EINVAL);	/* no NUL at all */
+	}
+
+	reject_poke(PROTO_ATTR_GET, &a, OFF(proto_attr, obj), 0, -EINVAL);
+	reject_poke(PROTO_ATTR_GET, &a, OFF(proto_attr, attr), 0, -EINVAL);
+	reject_poke(PROTO_ATTR_GET, &a, OFF(proto_attr, val), 'x', -EINVAL);	/* get has no value */
+	reject_poke(PROTO_ATTR_GET, &a, OFF(proto_attr, reserved1), 1, -EINVAL);
+	reject_poke(PROTO_ATTR_SET, &a, OFF(proto_attr, val) + PROTO_VAL_SIZE - 1, 'x', -EINVAL);
+	reject_poke(PROTO_ATTR_SET, &a, OFF(proto_attr, obj) + PROTO_OBJ_SIZE - 1, 'x', -EINVAL);
+
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, arg), 64, -EINVAL);	/* wq range */
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, cmd), 0, -EINVAL);
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, cmd), PROTO_CMD_MAX, -EINVAL);
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, device_id), PROTO_MAX_DEVICES, -EINVAL);
+	ad.cmd = PROTO_CMD_DEV_ENABLE;
+	ad.arg = 0;
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, arg), 1, -EINVAL);	/* takes none */
+	ad.cmd = PROTO_CMD_DRAIN_PASID;
+	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, arg) + 2, 0x10, -EINVAL);	/* 2^20 */
 
 	r = reply_to(PROTO_CLOSE_WQ);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, req_type), PROTO_REPLY, -EINVAL);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, req_type), 0, -EINVAL);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, reserved0), 1, -EINVAL);
-	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, reserved1), 1, -EINVAL);
+	{
+		/* data_len promises data the packet does not have */
+		size_t len = enc(PROTO_REPLY, 1, &r, 0);
+
+		wire[sizeof(struct proto_hdr) + OFF(proto_reply, data_len)] = 1;
+		REJECT(len, -EBADMSG);
+	}
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, result), 1, -EINVAL);	/* positive */
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u), 1, -EINVAL);	/* no payload */
 	r.result = -EPERM;
@@ -246,9 +345,16 @@ static void test_body_rejects(void)
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq.ring_slots), 3, -EINVAL);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq.slot_size), 32, -EINVAL);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq.wq_size), 0, -EINVAL);
-	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq) + 16, 1, -EINVAL);
-	r = reply_to(PROTO_STATS);
-	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.stats.reserved), 1, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq) + 24, 1, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq.flags), 2, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.open_wq.pasid), 0, -EINVAL);
+	r = reply_to(PROTO_DEVICE);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.device.nwqs), 0, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.device.nengines), 65, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.device.device_id), 16, -EINVAL);
+	r = reply_to(PROTO_ADMIN);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.cmd.reserved), 1, -EINVAL);
+	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.cmd) + 8, 1, -EINVAL);
 	r = reply_to(PROTO_HELLO);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.hello.server_version) + 1, 9, -EPROTO);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.hello.reserved0), 1, -EINVAL);
@@ -256,7 +362,7 @@ static void test_body_rejects(void)
 
 static void test_encode_args(void)
 {
-	struct proto_stats s = { 0 };
+	struct proto_stats s = { .kind = PROTO_STATS_SWERROR };
 	size_t len = 99;
 	uint8_t small[sizeof(struct proto_hdr) + sizeof(s) - 1];
 
@@ -270,7 +376,40 @@ static void test_encode_args(void)
 	T_EQ(len, 99);
 	T_EQ(proto_decode(NULL, 16, &(struct proto_msg){ 0 }), -EINVAL);
 	T_EQ(proto_decode(wire, 16, NULL), -EINVAL);
-	T_EQ(proto_body_size(PROTO_BIND), 0);
+	T_EQ(proto_body_size(PROTO_BIND), sizeof(struct proto_dev));
+	/* data only on replies, and only as long as the reply says */
+	T_EQ(proto_encode_data(PROTO_STATS, 0, &s, sizeof(s), "x", 1, wire, sizeof(wire), &len),
+	     -EINVAL);
+	{
+		struct proto_reply r = reply_to(PROTO_STATS);
+
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "abcdefgh", 7, wire,
+				       sizeof(wire), &len), -EINVAL);
+		r.data_len = 7;	/* counters come in 8-byte words */
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "abcdefgh", 7, wire,
+				       sizeof(wire), &len), -EINVAL);
+		r = reply_to(PROTO_ATTR_GET);
+		r.data_len = 3;	/* a string has its NUL last and only there */
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "a\0b", 3, wire,
+				       sizeof(wire), &len), -EINVAL);
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "abc", 3, wire,
+				       sizeof(wire), &len), -EINVAL);
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "ab", 3, wire,
+				       sizeof(wire), &len), 0);
+		T_EQ(len, sizeof(struct proto_hdr) + sizeof(r) + 3);
+		/* decoded data is the string; a truncated packet is refused */
+		{
+			struct proto_msg m;
+
+			T_EQ(proto_decode(wire, len, &m), 0);
+			T_CHECK(!strcmp((char *)m.data, "ab"), "data %s", (char *)m.data);
+			hdr()->size = (uint32_t)len - 1;
+			REJECT(len - 1, -EBADMSG);
+			hdr()->size = (uint32_t)len + 1;
+			wire[len] = 0;
+			REJECT(len + 1, -EINVAL);	/* more than data_len */
+		}
+	}
 	T_EQ(proto_body_size(PROTO_TYPE_MAX), -EBADMSG);
 }
 
