@@ -34,8 +34,22 @@ static inline uint64_t sva__now_ns(void)
 }
 
 /*
+ * Internal, for sva_wait(): when the descriptor whose record is cr is a
+ * large MEMMOVE or MEMFILL that an in-process engine is executing, claim
+ * parts of it that no engine has started and execute them on the calling
+ * thread (the last one to finish writes the record, exactly as the device
+ * would). Returns 1 when it executed something, 0 when there was nothing
+ * to take. Never blocks.
+ */
+#ifdef __cplusplus
+extern "C"
+#endif
+int sva_wait_help(const struct dsa_completion_record *cr);
+
+/*
  * Wait until the record is written or timeout_ns passes (< 0: forever).
- * Spins with PAUSE for about SVA_WAIT_SPIN_NS (a completion usually lands
+ * While an engine executes a large copy or fill for cr, the waiting thread
+ * takes part in it instead of idling (sva_wait_help). Spins with PAUSE for about SVA_WAIT_SPIN_NS (a completion usually lands
  * within microseconds), then yields, then sleeps with a growing interval
  * capped at 100 us so a long operation does not burn a core. Returns 0 when
  * the status is non-zero (read it with sva_poll()), -ETIMEDOUT otherwise.
@@ -49,6 +63,8 @@ static inline int sva_wait(const struct dsa_completion_record *cr, int64_t timeo
 	unsigned int i = 0;
 
 	while (!sva_poll(cr)) {
+		if (sva_wait_help(cr))
+			continue;
 		if ((++i & 63) == 0) {
 			now = sva__now_ns();
 			if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)
