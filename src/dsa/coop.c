@@ -172,9 +172,9 @@ void coop_stats(uint64_t ret[COOP_STAT_NR])
 		ret[i] = atomic_load_explicit(&coop_counters[i], memory_order_relaxed);
 }
 
-void coop_test_hold(bool hold)
+void coop_test_hold(int mode)
 {
-	atomic_store(&coop_hold, hold);
+	atomic_store(&coop_hold, mode);
 }
 
 static void coop_count(int what, uint64_t v)
@@ -281,13 +281,17 @@ static void coop_publish(struct coop_slot *s, const struct dsa_exec *x, uint64_t
 	atomic_store_explicit(&s->pub.seq, seq, rel);
 }
 
-/* Hold mode (tests): wait up to 10 s for a helper to claim the back part. */
-static void coop_hold_for_helper(struct coop_slot *s, uint64_t seq)
+/*
+ * Hold modes (tests): wait up to 10 s for a helper to claim the back part,
+ * and with COOP_HOLD_LATE also for it to finish (it hands the record back).
+ */
+static void coop_hold_for_helper(struct coop_slot *s, uint64_t seq, bool finish)
 {
-	uint64_t t0 = coop_now_ns();
+	uint64_t t0 = coop_now_ns(), c;
 	unsigned int spins = 0;
 
-	while (atomic_load_explicit(&s->back.claim, memory_order_relaxed) >> 8 != seq &&
+	while (((c = atomic_load_explicit(&s->back.claim, memory_order_relaxed)) >> 8 != seq ||
+		(finish && !((c >> CLAIM_FIN_SHIFT) & 3))) &&
 	       coop_now_ns() - t0 < 10000000000ull)
 		coop_backoff(&spins);
 }
@@ -299,12 +303,13 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	uint64_t src = op == DSA_OPCODE_MEMMOVE ? x->d.src_addr : x->d.pattern;
 	struct coop_slot *s;
 	unsigned int fin = FIN_PENDING, spins = 0;
-	bool hold;
+	int hold;
 
 	if (!coop_eligible(x) || !(s = coop_slot_get()))
 		return false;
 	hold = atomic_load_explicit(&coop_hold, memory_order_relaxed);
-	m = hold ? 0 : (n * (uint64_t)s->own.frac / COOP_FRAC_ONE) & ~(uint64_t)(COOP_ALIGN - 1);
+	m = hold == COOP_HOLD_WAITER ? 0 : (n * (uint64_t)s->own.frac / COOP_FRAC_ONE) &
+						  ~(uint64_t)(COOP_ALIGN - 1);
 	s->own.seq += 2;
 	seq = s->own.seq;
 	coop_publish(s, x, seq, m);
@@ -320,12 +325,14 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	coop_prefetchw(&s->back.claim);
 	if (!fault)
 		fault = coop_run(op, x->d.dst_addr, src, m - tail, tail);
+	if (sva_unlikely(hold == COOP_HOLD_LATE))
+		coop_hold_for_helper(s, seq, true);
 	atomic_store_explicit(&s->front.fault_addr, fault, memory_order_relaxed);
 	/* Pairs with the helper's acquire load: the front part's bytes are written. */
 	atomic_store_explicit(&s->front.done, seq | (fault != 0), memory_order_release);
 
-	if (sva_unlikely(hold))
-		coop_hold_for_helper(s, seq);
+	if (sva_unlikely(hold == COOP_HOLD_WAITER))
+		coop_hold_for_helper(s, seq, false);
 	claim = atomic_load_explicit(&s->back.claim, memory_order_acquire);
 	if (claim >> 8 < seq &&
 	    atomic_compare_exchange_strong_explicit(&s->back.claim, &claim, seq << 8 | CLAIM_ENGINE,

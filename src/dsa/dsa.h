@@ -178,8 +178,13 @@ enum { COOP_STAT_JOBS, COOP_STAT_HELPED_BYTES, COOP_STAT_HELPER_RECORDS, COOP_ST
 bool coop_exec(struct dsa_exec *x, uint8_t *ret_st);
 /* Process-wide: jobs shared, bytes executed by waiters, records written by waiters. */
 void coop_stats(uint64_t ret[COOP_STAT_NR]);
-/* Tests: engines leave shared jobs to waiters (waiting up to 10 s for one). */
-void coop_test_hold(bool hold);
+/*
+ * Tests: COOP_HOLD_WAITER makes engines leave shared jobs whole to a waiter,
+ * COOP_HOLD_LATE makes them finish their part only after the waiter gave up
+ * waiting for it (each waits up to 10 s for a waiter); 0 is normal.
+ */
+enum { COOP_HOLD_WAITER = 1, COOP_HOLD_LATE = 2 };
+void coop_test_hold(int mode);
 
 /*
  * Parallel streams: map the same span [off, off + len) of n buffers (a

@@ -4,14 +4,17 @@
  * sva_wait() on a large MEMMOVE/MEMFILL executes the back part and writes
  * the record (asserted through the coop and engine counters, with the
  * engines told to leave shared jobs to waiters); without a waiter the
- * engine does everything; records are byte-exact, written exactly once,
- * and counters stay exact. Overlapping copies and copies that will fault
+ * engine does everything; a waiter done long before the engine hands the
+ * record back; a record page the device cannot write still gives SWERROR
+ * 0x1a; records are byte-exact, written exactly once, and counters stay
+ * exact. Overlapping copies and copies that will fault
  * never take the shared path, so direction, bytes_completed and fault_addr
  * stay exact; a page unmapped under a waiter's part is reported as the
  * fault guard reports it. Several waiters, several submitters, a Drain
  * behind a shared copy, and a fork child that must not claim the parent's
  * job.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,7 +85,7 @@ static void test_waiter_executes(void)
 	engines_now(&e0d, &e0b);
 	sva_wq_stats(dev, DWQ, &w0);
 	sva_device_stats(dev, d0);
-	coop_test_hold(true);
+	coop_test_hold(COOP_HOLD_WAITER);
 	for (unsigned int i = 0; i < 3; i++) {
 		uint32_t n = sizes[i];
 		struct dsa_hw_desc d;
@@ -112,7 +115,7 @@ static void test_waiter_executes(void)
 		T_EQ(dst[n], 0);
 		bytes += n;
 	}
-	coop_test_hold(false);
+	coop_test_hold(0);
 	T_EQ(sva_drain_wq(dev, DWQ), 0);
 	coop_now(c1);
 	engines_now(&e1d, &e1b);
@@ -177,7 +180,7 @@ static void test_overlap(void)
 
 	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
 	coop_now(c0);
-	coop_test_hold(true);	/* if one were shared, the waiter would do it all */
+	coop_test_hold(COOP_HOLD_WAITER);	/* if one were shared, the waiter would do it all */
 	for (unsigned int i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
 		uint8_t *src = buf + (cap - n) / 2, *dst = src + shifts[i];
 		struct dsa_hw_desc d;
@@ -192,7 +195,7 @@ static void test_overlap(void)
 		T_EQ(cr.result, shifts[i] > 0);
 		T_CHECK(all_bytes(buf, cap, ref), "overlapping memmove by %ld differs", shifts[i]);
 	}
-	coop_test_hold(false);
+	coop_test_hold(0);
 	coop_now(c1);
 	T_EQ(c1[COOP_STAT_JOBS] - c0[COOP_STAT_JOBS], 0);
 	sva_portal_close(p);
@@ -216,7 +219,7 @@ static void test_fault_later(void)
 	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
 	t_fill_random(src, n);
 	coop_now(c0);
-	coop_test_hold(true);
+	coop_test_hold(COOP_HOLD_WAITER);
 
 	/* Not resident, block-on-fault off: 0x03 with the write bit. */
 	T_EQ(madvise(dst + at, 4096, MADV_DONTNEED), 0);
@@ -245,7 +248,7 @@ static void test_fault_later(void)
 	T_EQ(cr.bytes_completed, at);
 	T_EQ(cr.fault_addr, (uint64_t)(uintptr_t)(src + at));
 	T_EQ(mprotect(src + at, 4096, PROT_READ | PROT_WRITE), 0);
-	coop_test_hold(false);
+	coop_test_hold(0);
 	coop_now(c1);
 	/* Each had a page that was not resident or not accessible: none was shared. */
 	T_EQ(c1[COOP_STAT_JOBS] - c0[COOP_STAT_JOBS], 0);
@@ -270,7 +273,7 @@ static void test_unmapped_under_waiter(void)
 
 	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
 	coop_now(c0);
-	coop_test_hold(true);
+	coop_test_hold(COOP_HOLD_WAITER);
 	sva_prep_memmove(&d, dst, src, n, &cr, IDXD_OP_FLAG_BOF);
 	submit(p, DWQ, &d);
 	/* Published: the engine checked every page and now waits for us. */
@@ -280,7 +283,7 @@ static void test_unmapped_under_waiter(void)
 	} while (c1[COOP_STAT_JOBS] == c0[COOP_STAT_JOBS]);
 	T_EQ(munmap(hole, 4096), 0);
 	T_EQ(sva_wait(&cr, TIMEOUT_NS), 0);
-	coop_test_hold(false);
+	coop_test_hold(0);
 	T_EQ(cr.status, DSA_COMP_PAGE_FAULT_IR);
 	T_EQ(cr.bytes_completed, 0);
 	T_CHECK(cr.fault_addr >= (uint64_t)(uintptr_t)hole &&
@@ -292,6 +295,78 @@ static void test_unmapped_under_waiter(void)
 	t_unmap(src, n);
 	t_unmap(dst, hole - dst);
 	t_unmap(hole + 4096, dst + n + 4096 - (hole + 4096));
+}
+
+/*
+ * The waiter finishes its part long before the engine's: it stops waiting
+ * (a waiter never blocks on the device) and the engine writes the record.
+ */
+static void test_handoff(void)
+{
+	static struct dsa_completion_record cr __attribute__((aligned(32)));
+	const uint32_t n = 1u << 20;
+	uint8_t *src = t_map(n), *dst = t_map(n);
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+	uint64_t c0[COOP_STAT_NR], c1[COOP_STAT_NR], helped;
+
+	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
+	t_fill_random(src, n);
+	coop_now(c0);
+	coop_test_hold(COOP_HOLD_LATE);
+	sva_prep_memmove(&d, dst, src, n, &cr, 0);
+	submit(p, DWQ, &d);
+	T_EQ(sva_wait(&cr, TIMEOUT_NS), 0);
+	coop_test_hold(0);
+	T_EQ(sva_drain_wq(dev, DWQ), 0);
+	coop_now(c1);
+	T_EQ(cr.status, DSA_COMP_SUCCESS);
+	T_CHECK(all_bytes(dst, n, src), "memmove differs");
+	helped = c1[COOP_STAT_HELPED_BYTES] - c0[COOP_STAT_HELPED_BYTES];
+	T_CHECK(helped > 0 && helped < n, "waiter ran %llu of %u bytes", (unsigned long long)helped, n);
+	T_EQ(c1[COOP_STAT_HELPER_RECORDS] - c0[COOP_STAT_HELPER_RECORDS], 0);
+	sva_portal_close(p);
+	t_unmap(src, n);
+	t_unmap(dst, n);
+}
+
+/*
+ * A record page the device cannot write: the waiter ran the whole copy but
+ * leaves the record to the engine, which reports SWERROR 0x1a as always.
+ */
+static void test_record_unwritable(void)
+{
+	const uint32_t n = 256u << 10;
+	uint8_t *src = t_map(n), *dst = t_map(n);
+	struct dsa_completion_record *cr = t_map(4096);
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+	uint64_t c0[COOP_STAT_NR], c1[COOP_STAT_NR], sw[4];
+
+	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
+	t_fill_random(src, n);
+	sva_swerror_clear(dev);
+	coop_now(c0);
+	coop_test_hold(COOP_HOLD_WAITER);
+	sva_prep_memmove(&d, dst, src, n, cr, 0);
+	T_EQ(mprotect(cr, 4096, PROT_READ), 0);
+	submit(p, DWQ, &d);
+	T_EQ(sva_wait(cr, 300000000ll), -ETIMEDOUT);
+	coop_test_hold(0);
+	T_EQ(sva_drain_wq(dev, DWQ), 0);
+	coop_now(c1);
+	T_EQ(cr->status, 0);
+	T_CHECK(all_bytes(dst, n, src), "memmove differs");
+	T_EQ(c1[COOP_STAT_HELPED_BYTES] - c0[COOP_STAT_HELPED_BYTES], n);
+	T_EQ(c1[COOP_STAT_HELPER_RECORDS] - c0[COOP_STAT_HELPER_RECORDS], 0);
+	T_EQ(sva_swerror(dev, sw), 0);
+	T_EQ(sw[0] & 1, 1);
+	T_EQ((sw[0] >> 8) & 0xff, DSA_COMP_CRA_XLAT);
+	sva_swerror_clear(dev);
+	sva_portal_close(p);
+	t_unmap(cr, 4096);
+	t_unmap(src, n);
+	t_unmap(dst, n);
 }
 
 struct waiter {
@@ -449,7 +524,7 @@ static void test_fork_child(void)
 	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
 	t_fill_random(src, n);
 	coop_now(c0);
-	coop_test_hold(true);
+	coop_test_hold(COOP_HOLD_WAITER);
 	sva_prep_memmove(&d, dst, src, n, &cr, 0);
 	submit(p, DWQ, &d);
 	do {
@@ -465,7 +540,7 @@ static void test_fork_child(void)
 	}
 	T_EQ(t_child_fate(pid), -1);
 	T_EQ(sva_wait(&cr, TIMEOUT_NS), 0);
-	coop_test_hold(false);
+	coop_test_hold(0);
 	T_EQ(cr.status, DSA_COMP_SUCCESS);
 	T_CHECK(all_bytes(dst, n, src), "memmove differs");
 	sva_portal_close(p);
@@ -493,10 +568,12 @@ int main(void)
 		T_FATAL("device");
 	test_waiter_executes();
 	test_engine_alone();
+	test_handoff();
 	test_overlap();
 	if (guard_faults_work()) {
 		test_fault_later();
 		test_unmapped_under_waiter();
+		test_record_unwritable();
 	} else {
 		printf("fault subtests skipped under TSan (the other builds run them)\n");
 	}
