@@ -55,6 +55,7 @@
 #define COOP_FRAC_ONE	1024		/* the split m = n * frac / COOP_FRAC_ONE */
 #define COOP_FRAC_STEP	8
 #define COOP_HELPER_SPINS 4096		/* bounded wait of a helper for the engine's part */
+#define COOP_SLOW_BPNS	1		/* bytes/ns a part is assumed to take at worst */
 
 /* claim word: seq << 8 | fields; seq is the job's publication sequence */
 #define CLAIM_HELPER	1u		/* a helper owns [m, n) */
@@ -400,14 +401,20 @@ static bool coop_read(struct coop_slot *s, uint64_t key, struct coop_job *j)
 }
 
 /* The helper's side of one job: claim the back part, run it, complete or hand back. */
-static int coop_help(struct coop_slot *s, uint64_t key)
+static int coop_help(struct coop_slot *s, uint64_t key, int64_t budget_ns)
 {
 	struct coop_job j;
-	uint64_t claim, fault, done = 0;
+	uint64_t claim, fault, done = 0, t0 = 0;
 	unsigned int fin, spins = 0;
 
 	if (!coop_read(s, key, &j))
 		return 0;
+	/* A waiter with a deadline takes a part only if it surely fits. */
+	if (budget_ns >= 0) {
+		if ((uint64_t)budget_ns < (j.n - j.m) / COOP_SLOW_BPNS)
+			return 0;
+		t0 = coop_now_ns();
+	}
 	claim = atomic_load_explicit(&s->back.claim, memory_order_relaxed);
 	/*
 	 * A successful claim for seq proves the job still runs: its engine
@@ -426,6 +433,9 @@ static int coop_help(struct coop_slot *s, uint64_t key)
 	       spins < COOP_HELPER_SPINS) {
 		spins++;
 		sva_cpu_relax();
+		if (budget_ns >= 0 && (spins & 255) == 0 &&
+		    coop_now_ns() - t0 >= (uint64_t)budget_ns)
+			break;
 	}
 	claim = j.seq << 8 | CLAIM_HELPER | (spins ? CLAIM_WAITED : 0);
 	if (fault) {
@@ -448,7 +458,7 @@ static int coop_help(struct coop_slot *s, uint64_t key)
 	return 1;
 }
 
-SVA_DSA_EXPORT int sva_wait_help(const struct dsa_completion_record *cr)
+SVA_DSA_EXPORT int sva_wait_help(const struct dsa_completion_record *cr, int64_t budget_ns)
 {
 	uint64_t key = (uint64_t)(uintptr_t)cr;
 	unsigned int n = atomic_load_explicit(&coop_nslots, memory_order_relaxed);
@@ -457,7 +467,7 @@ SVA_DSA_EXPORT int sva_wait_help(const struct dsa_completion_record *cr)
 		struct coop_slot *s = &coop_slots[i];
 
 		if (atomic_load_explicit(&s->pub.key, memory_order_relaxed) == key && key &&
-		    coop_help(s, key))
+		    coop_help(s, key, budget_ns))
 			return 1;
 	}
 	return 0;

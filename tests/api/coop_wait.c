@@ -4,15 +4,15 @@
  * sva_wait() on a large MEMMOVE/MEMFILL executes the back part and writes
  * the record (asserted through the coop and engine counters, with the
  * engines told to leave shared jobs to waiters); without a waiter the
- * engine does everything; a waiter done long before the engine hands the
- * record back; a record page the device cannot write still gives SWERROR
- * 0x1a; records are byte-exact, written exactly once, and counters stay
- * exact. Overlapping copies and copies that will fault
- * never take the shared path, so direction, bytes_completed and fault_addr
- * stay exact; a page unmapped under a waiter's part is reported as the
- * fault guard reports it. Several waiters, several submitters, a Drain
- * behind a shared copy, and a fork child that must not claim the parent's
- * job.
+ * engine does everything; a wait with a short timeout stays a poll; a
+ * waiter done long before the engine hands the record back; a record page
+ * the device cannot write still gives SWERROR 0x1a; records are byte-exact,
+ * written exactly once, and counters stay exact. Overlapping copies and
+ * copies that will fault never take the shared path, so direction,
+ * bytes_completed and fault_addr stay exact; a page unmapped under a
+ * waiter's part is reported as the fault guard reports it. Several
+ * waiters, several submitters, a Drain behind a shared copy, and a fork
+ * child that must not claim the parent's job.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -297,6 +297,44 @@ static void test_unmapped_under_waiter(void)
 	t_unmap(hole + 4096, dst + n + 4096 - (hole + 4096));
 }
 
+/* sva_wait() with a timeout too short for the part stays a poll; then it helps. */
+static void test_budget(void)
+{
+	static struct dsa_completion_record cr __attribute__((aligned(32)));
+	const uint32_t n = 1u << 20;
+	uint8_t *src = t_map(n), *dst = t_map(n);
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+	uint64_t c0[COOP_STAT_NR], c1[COOP_STAT_NR];
+
+	T_EQ(sva_portal_open(dev, DWQ, 0, &p), 0);
+	t_fill_random(src, n);
+	coop_now(c0);
+	coop_test_hold(COOP_HOLD_WAITER);
+	sva_prep_memmove(&d, dst, src, n, &cr, 0);
+	submit(p, DWQ, &d);
+	do {
+		sched_yield();
+		coop_now(c1);
+	} while (c1[COOP_STAT_JOBS] == c0[COOP_STAT_JOBS]);
+	/* 1 MiB at the assumed worst 1 GB/s does not fit in 0 or 100 us. */
+	T_EQ(sva_wait(&cr, 0), -ETIMEDOUT);
+	T_EQ(sva_wait(&cr, 100000), -ETIMEDOUT);
+	coop_now(c1);
+	T_EQ(c1[COOP_STAT_HELPED_BYTES] - c0[COOP_STAT_HELPED_BYTES], 0);
+	T_EQ(sva_wait(&cr, TIMEOUT_NS), 0);
+	coop_test_hold(0);
+	/* The engine counts after the record: let it finish. */
+	T_EQ(sva_drain_wq(dev, DWQ), 0);
+	coop_now(c1);
+	T_EQ(cr.status, DSA_COMP_SUCCESS);
+	T_EQ(c1[COOP_STAT_HELPED_BYTES] - c0[COOP_STAT_HELPED_BYTES], n);
+	T_CHECK(all_bytes(dst, n, src), "memmove differs");
+	sva_portal_close(p);
+	t_unmap(src, n);
+	t_unmap(dst, n);
+}
+
 /*
  * The waiter finishes its part long before the engine's: it stops waiting
  * (a waiter never blocks on the device) and the engine writes the record.
@@ -534,7 +572,7 @@ static void test_fork_child(void)
 	pid = t_fork_quiet();
 	if (pid == 0) {
 		/* The published job is the parent's: nothing to take, nothing written. */
-		int took = sva_wait_help(&cr);
+		int took = sva_wait_help(&cr, -1);
 
 		_exit(took == 0 && cr.status == 0 ? 0 : 1);
 	}
@@ -569,6 +607,7 @@ int main(void)
 	test_waiter_executes();
 	test_engine_alone();
 	test_handoff();
+	test_budget();
 	test_overlap();
 	if (guard_faults_work()) {
 		test_fault_later();
