@@ -410,11 +410,8 @@ static int coop_help(struct coop_slot *s, uint64_t key, int64_t budget_ns)
 	if (!coop_read(s, key, &j))
 		return 0;
 	/* A waiter with a deadline takes a part only if it surely fits. */
-	if (budget_ns >= 0) {
-		if ((uint64_t)budget_ns < (j.n - j.m) / COOP_SLOW_BPNS)
-			return 0;
-		t0 = coop_now_ns();
-	}
+	if (budget_ns >= 0 && (uint64_t)budget_ns < (j.n - j.m) / COOP_SLOW_BPNS)
+		return 0;
 	claim = atomic_load_explicit(&s->back.claim, memory_order_relaxed);
 	/*
 	 * A successful claim for seq proves the job still runs: its engine
@@ -433,9 +430,13 @@ static int coop_help(struct coop_slot *s, uint64_t key, int64_t budget_ns)
 	       spins < COOP_HELPER_SPINS) {
 		spins++;
 		sva_cpu_relax();
-		if (budget_ns >= 0 && (spins & 255) == 0 &&
-		    coop_now_ns() - t0 >= (uint64_t)budget_ns)
-			break;
+		/* No clock on the usual short wait; the budget counts from here. */
+		if (budget_ns >= 0 && (spins & 255) == 0) {
+			if (!t0)
+				t0 = coop_now_ns();
+			else if (coop_now_ns() - t0 >= (uint64_t)budget_ns)
+				break;
+		}
 	}
 	claim = j.seq << 8 | CLAIM_HELPER | (spins ? CLAIM_WAITED : 0);
 	if (fault) {
