@@ -183,16 +183,6 @@ static void coop_count(int what, uint64_t v)
 	atomic_fetch_add_explicit(&coop_counters[what], v, memory_order_relaxed);
 }
 
-/* Ask for a line in exclusive state ahead of a read-modify-write; a hint only. */
-static void coop_prefetchw(const void *p)
-{
-#if defined(__x86_64__)
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1, 3);
-#endif
-}
-
 struct coop_piece {
 	uint8_t opcode;
 	uint64_t dst, src, off, len;
@@ -252,14 +242,6 @@ static void coop_backoff(unsigned int *spins)
 		sched_yield();
 }
 
-static uint64_t coop_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Publish the job, seqlock-style: seq is odd while the fields change. Each
  * field store is a release, so a helper whose acquire load sees a new field
@@ -288,12 +270,12 @@ static void coop_publish(struct coop_slot *s, const struct dsa_exec *x, uint64_t
  */
 static void coop_hold_for_helper(struct coop_slot *s, uint64_t seq, bool finish)
 {
-	uint64_t t0 = coop_now_ns(), c;
+	uint64_t t0 = sva__now_ns(), c;
 	unsigned int spins = 0;
 
 	while (((c = atomic_load_explicit(&s->back.claim, memory_order_relaxed)) >> 8 != seq ||
 		(finish && !((c >> CLAIM_FIN_SHIFT) & 3))) &&
-	       coop_now_ns() - t0 < 10000000000ull)
+	       sva__now_ns() - t0 < 10000000000ull)
 		coop_backoff(&spins);
 }
 
@@ -323,7 +305,7 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	uint64_t tail = m / 4 & ~(uint64_t)(COOP_ALIGN - 1);
 
 	fault = coop_run(op, x->d.dst_addr, src, 0, m - tail);
-	coop_prefetchw(&s->back.claim);
+	dsa_prefetchw(&s->back.claim);
 	if (!fault)
 		fault = coop_run(op, x->d.dst_addr, src, m - tail, tail);
 	if (sva_unlikely(hold == COOP_HOLD_LATE))
@@ -433,8 +415,8 @@ static int coop_help(struct coop_slot *s, uint64_t key, int64_t budget_ns)
 		/* No clock on the usual short wait; the budget counts from here. */
 		if (budget_ns >= 0 && (spins & 255) == 0) {
 			if (!t0)
-				t0 = coop_now_ns();
-			else if (coop_now_ns() - t0 >= (uint64_t)budget_ns)
+				t0 = sva__now_ns();
+			else if (sva__now_ns() - t0 >= (uint64_t)budget_ns)
 				break;
 		}
 	}

@@ -162,6 +162,16 @@ void ops_mem_piece(uint8_t opcode, uint64_t dst, uint64_t src, uint64_t pattern,
 uint8_t batch_exec(struct dsa_exec *x, struct dsa_result *ret);
 uint8_t ops_drain(struct dsa_exec *x);
 
+/* Ask for a cache line in exclusive state ahead of a read-modify-write; a hint only. */
+static inline void dsa_prefetchw(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
 /* cooperative execution with waiting submitters (coop.c) */
 
 /* Exported from src/dsa (the library's sva_* export macro lives in src/lib). */

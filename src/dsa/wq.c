@@ -206,16 +206,6 @@ void wq_rt_stats(const struct wq_rt *wq, uint64_t ret[6])
 	ret[WQ_STAT_ACCEPTED] += atomic_load_explicit(&wq->tail, memory_order_relaxed);
 }
 
-/* Ask for a line in exclusive state ahead of a read-modify-write; a hint only. */
-static void wq_prefetchw(const void *p)
-{
-#if defined(__x86_64__)
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1, 3);
-#endif
-}
-
 /* Take one unit of occupancy below limit, unless closed. */
 static bool wq_admit(struct wq_rt *wq, uint32_t limit)
 {
@@ -305,7 +295,7 @@ bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur
 	 * it now, so the decrement below does not wait for a second
 	 * cross-CPU transfer after the one that brings the slot.
 	 */
-	wq_prefetchw(&wq->state);
+	dsa_prefetchw(&wq->state);
 	/* Pairs with the release in wq_publish. */
 	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1)
 		return false;	/* empty, or admitted but not yet published */
