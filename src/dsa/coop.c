@@ -286,13 +286,14 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	uint64_t src = op == DSA_OPCODE_MEMMOVE ? x->d.src_addr : x->d.pattern;
 	struct coop_slot *s;
 	unsigned int fin = FIN_PENDING, spins = 0;
-	int hold;
+	int hold, frac;
 
 	if (!coop_eligible(x) || !(s = coop_slot_get()))
 		return false;
 	hold = atomic_load_explicit(&coop_hold, memory_order_relaxed);
-	m = hold == COOP_HOLD_WAITER ? 0 : (n * (uint64_t)s->own.frac / COOP_FRAC_ONE) &
-						  ~(uint64_t)(COOP_ALIGN - 1);
+	/* Held (tests): the waiter gets everything, or a fixed half. */
+	frac = hold == COOP_HOLD_WAITER ? 0 : hold ? COOP_FRAC_ONE / 2 : s->own.frac;
+	m = (n * (uint64_t)frac / COOP_FRAC_ONE) & ~(uint64_t)(COOP_ALIGN - 1);
 	s->own.seq += 2;
 	seq = s->own.seq;
 	coop_publish(s, x, seq, m);
@@ -334,10 +335,15 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 		/* The helper waited: our part was too long; else it can take less. */
 		if (!hold)
 			s->own.frac += (claim & CLAIM_WAITED) ? -COOP_FRAC_STEP : COOP_FRAC_STEP;
+		/*
+		 * Up to the whole job: when transfers are slow (the host's bad
+		 * state), a waiter that comes late only writes the record, which
+		 * costs what the engine's record would.
+		 */
 		if (s->own.frac < COOP_FRAC_ONE / 8)
 			s->own.frac = COOP_FRAC_ONE / 8;
-		if (s->own.frac > COOP_FRAC_ONE * 7 / 8)
-			s->own.frac = COOP_FRAC_ONE * 7 / 8;
+		if (s->own.frac > COOP_FRAC_ONE)
+			s->own.frac = COOP_FRAC_ONE;
 		coop_count(COOP_STAT_HELPED_BYTES, n - m);
 	}
 	if (fault) {
