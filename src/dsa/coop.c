@@ -56,6 +56,7 @@
 #define COOP_FRAC_STEP	8
 #define COOP_HELPER_SPINS 4096		/* bounded wait of a helper for the engine's part */
 #define COOP_SLOW_BPNS	1		/* bytes/ns a part is assumed to take at worst */
+#define COOP_IDLE_JOBS	16		/* unclaimed jobs in a row before publishing only probes */
 
 /* claim word: seq << 8 | fields; seq is the job's publication sequence */
 #define CLAIM_HELPER	1u		/* a helper owns [m, n) */
@@ -93,6 +94,8 @@ struct coop_slot {
 	struct {
 		uint64_t seq;
 		int frac;			/* adaptive split */
+		unsigned int unclaimed;		/* jobs in a row no waiter claimed */
+		unsigned int probe;		/* counts skipped jobs while idle */
 		_Atomic int used;
 	} __attribute__((aligned(64))) own;
 };
@@ -161,6 +164,8 @@ static struct coop_slot *coop_slot_get(void)
 		while (hw < i + 1 && !atomic_compare_exchange_weak(&coop_nslots, &hw, i + 1))
 			;
 		s->own.frac = COOP_FRAC_ONE / 2;
+		s->own.unclaimed = 0;
+		s->own.probe = 0;
 		coop_mine = s;
 		return s;
 	}
@@ -222,16 +227,27 @@ static bool coop_resident(struct dsa_exec *x, uint64_t addr, uint64_t n, unsigne
 	return ok;
 }
 
-static bool coop_eligible(struct dsa_exec *x)
+/* What the descriptor itself allows; residency is checked after coop_wanted(). */
+static bool coop_eligible(const struct dsa_exec *x)
 {
 	const uint32_t rec = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
 
 	pthread_once(&coop_once, coop_init);
 	return coop_enabled && x->d.xfer_size >= COOP_MIN_XFER && !x->in_batch &&
-	       (x->d.flags & rec) == rec && as_dma(x->dma.as) == &as_self_dma_ops &&
-	       (x->d.opcode != DSA_OPCODE_MEMMOVE ||
-		coop_resident(x, x->d.src_addr, x->d.xfer_size, DMA_READ)) &&
-	       coop_resident(x, x->d.dst_addr, x->d.xfer_size, DMA_WRITE);
+	       (x->d.flags & rec) == rec && as_dma(x->dma.as) == &as_self_dma_ops;
+}
+
+/*
+ * Whether to share this job. After COOP_IDLE_JOBS jobs in a row that no
+ * waiter claimed (nobody waits in sva_wait(): polling, asynchronous use,
+ * the engine benchmark), only one job in COOP_IDLE_JOBS is published, as a
+ * probe: the others skip the residency checks and the publication.
+ */
+static bool coop_wanted(struct coop_slot *s, int hold)
+{
+	if (hold || s->own.unclaimed < COOP_IDLE_JOBS)
+		return true;
+	return ++s->own.probe % COOP_IDLE_JOBS == 0;
 }
 
 static void coop_backoff(unsigned int *spins)
@@ -291,6 +307,10 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	if (!coop_eligible(x) || !(s = coop_slot_get()))
 		return false;
 	hold = atomic_load_explicit(&coop_hold, memory_order_relaxed);
+	if (!coop_wanted(s, hold) ||
+	    (op == DSA_OPCODE_MEMMOVE && !coop_resident(x, x->d.src_addr, n, DMA_READ)) ||
+	    !coop_resident(x, x->d.dst_addr, n, DMA_WRITE))
+		return false;
 	/* Held (tests): the waiter gets everything, or a fixed half. */
 	frac = hold == COOP_HOLD_WAITER ? 0 : hold ? COOP_FRAC_ONE / 2 : s->own.frac;
 	m = (n * (uint64_t)frac / COOP_FRAC_ONE) & ~(uint64_t)(COOP_ALIGN - 1);
@@ -300,15 +320,10 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	coop_count(COOP_STAT_JOBS, 1);
 
 	/*
-	 * The front part, in two pieces: before the last one, ask for the
-	 * claim line, so deciding who does the back part costs no transfer.
+	 * The front part runs in its own fault guard: whatever happens to it,
+	 * we must still learn whether a helper is copying the back part.
 	 */
-	uint64_t tail = m / 4 & ~(uint64_t)(COOP_ALIGN - 1);
-
-	fault = coop_run(op, x->d.dst_addr, src, 0, m - tail);
-	dsa_prefetchw(&s->back.claim);
-	if (!fault)
-		fault = coop_run(op, x->d.dst_addr, src, m - tail, tail);
+	fault = coop_run(op, x->d.dst_addr, src, 0, m);
 	if (sva_unlikely(hold == COOP_HOLD_LATE))
 		coop_hold_for_helper(s, seq, true);
 	atomic_store_explicit(&s->front.fault_addr, fault, memory_order_relaxed);
@@ -321,11 +336,17 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	if (claim >> 8 < seq &&
 	    atomic_compare_exchange_strong_explicit(&s->back.claim, &claim, seq << 8 | CLAIM_ENGINE,
 						    memory_order_acq_rel, memory_order_acquire)) {
-		/* Nobody came: the back part is ours too. */
+		/*
+		 * Nobody came: the back part is ours too. No helper is involved
+		 * any more, so a fault here may unwind to exec_one()'s guard,
+		 * which reports it the same way.
+		 */
+		s->own.unclaimed++;
 		if (!fault)
-			fault = coop_run(op, x->d.dst_addr, src, m, n - m);
+			ops_mem_piece(op, x->d.dst_addr, src, src, m, n - m);
 	} else {
 		/* A helper owns the back part (claim >> 8 == seq): wait until it is done. */
+		s->own.unclaimed = 0;
 		while ((fin = (claim >> CLAIM_FIN_SHIFT) & 3) == FIN_PENDING) {
 			coop_backoff(&spins);
 			claim = atomic_load_explicit(&s->back.claim, memory_order_acquire);

@@ -4,15 +4,16 @@
  * sva_wait() on a large MEMMOVE/MEMFILL executes the back part and writes
  * the record (asserted through the coop and engine counters, with the
  * engines told to leave shared jobs to waiters); without a waiter the
- * engine does everything; a wait with a short timeout stays a poll; a
- * waiter done long before the engine hands the record back; a record page
- * the device cannot write still gives SWERROR 0x1a; records are byte-exact,
- * written exactly once, and counters stay exact. Overlapping copies and
- * copies that will fault never take the shared path, so direction,
- * bytes_completed and fault_addr stay exact; a page unmapped under a
- * waiter's part is reported as the fault guard reports it. Several
- * waiters, several submitters, a Drain behind a shared copy, and a fork
- * child that must not claim the parent's job.
+ * engine does everything, and after 16 such jobs publishes only probes; a
+ * wait with a short timeout stays a poll; a waiter done long before the
+ * engine hands the record back; a record page the device cannot write
+ * still gives SWERROR 0x1a; records are byte-exact, written exactly once,
+ * and counters stay exact. Overlapping copies and copies that will fault
+ * never take the shared path, so direction, bytes_completed and fault_addr
+ * stay exact; a page unmapped under a waiter's part is reported as the
+ * fault guard reports it. Several waiters, several submitters, a Drain
+ * behind a shared copy, and a fork child that must not claim the parent's
+ * job.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -201,6 +202,46 @@ static void test_engine_alone(void)
 	T_EQ(sva_drain_wq(dev, SWQ), 0);
 	T_EQ(fix_delta(&f, COOP_STAT_HELPED_BYTES), 0);
 	T_EQ(fix_delta(&f, COOP_STAT_HELPER_RECORDS), 0);
+	fix_close(&f);
+}
+
+/* Forty copies run by a fresh "engine" thread that nobody helps. */
+static void *lonely_engine_main(void *arg)
+{
+	struct fix *f = arg;
+	struct t_dev t;
+
+	t_dev_init(&t);
+	for (int i = 0; i < 40; i++) {
+		struct dsa_hw_desc d;
+
+		t_desc(&d, DSA_OPCODE_MEMMOVE, 0, f->cr);
+		d.src_addr = (uint64_t)(uintptr_t)f->src;
+		d.dst_addr = (uint64_t)(uintptr_t)f->dst;
+		d.xfer_size = f->n;
+		memset(f->dst, 0, f->n);
+		T_EQ(t_exec(&t, &d, NULL), DSA_COMP_SUCCESS);
+		T_EQ(f->cr->status, DSA_COMP_SUCCESS);
+		T_CHECK(all_bytes(f->dst, f->n, f->src), "copy %d differs", i);
+	}
+	t_dev_exit(&t);
+	return NULL;
+}
+
+/*
+ * An engine that no waiter helps for 16 jobs in a row publishes only one
+ * job in 16 afterwards (a probe), and skips the checks for the others.
+ */
+static void test_idle_engine_probes(void)
+{
+	struct fix f;
+	pthread_t t;
+
+	fix_open(&f, DWQ, 64u << 10);
+	pthread_create(&t, NULL, lonely_engine_main, &f);
+	pthread_join(t, NULL);
+	T_EQ(fix_delta(&f, COOP_STAT_JOBS), 16 + 1);
+	T_EQ(fix_delta(&f, COOP_STAT_HELPED_BYTES), 0);
 	fix_close(&f);
 }
 
@@ -469,7 +510,9 @@ static void test_concurrent_submitters(void)
 		T_EQ(s[i].ret, 0);
 	}
 	coop_stats(c1);
-	T_EQ(c1[COOP_STAT_JOBS] - c0[COOP_STAT_JOBS], 600);
+	/* Waiters that came late leave the engines publishing only probes: some, not all. */
+	T_CHECK(c1[COOP_STAT_JOBS] - c0[COOP_STAT_JOBS] > 0, "no copy was shared");
+	T_CHECK(c1[COOP_STAT_HELPED_BYTES] - c0[COOP_STAT_HELPED_BYTES] > 0, "no waiter helped");
 }
 
 /* A Drain behind a shared copy completes after the copy's record. */
@@ -543,6 +586,7 @@ int main(void)
 	test_waiter_executes();
 	test_engine_alone();
 	test_handoff();
+	test_idle_engine_probes();
 	test_budget();
 	test_overlap();
 	if (guard_faults_work()) {
