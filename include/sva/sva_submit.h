@@ -34,11 +34,28 @@ static inline uint64_t sva__now_ns(void)
 }
 
 /*
+ * For sva_wait(): when an engine of this process executes a MEMMOVE or
+ * MEMFILL of at least 32 KiB whose record is cr, and the part it left for a
+ * waiter is unclaimed, execute that part on the calling thread and, once
+ * the engine's part is done, write the record exactly as the device would
+ * (or leave it to the engine). budget_ns bounds the time spent here
+ * (< 0: none; a part estimated to take longer is not claimed). Returns 1
+ * when it executed something, 0 when there was nothing to take. Never
+ * blocks on the device.
+ */
+#ifdef __cplusplus
+extern "C"
+#endif
+int sva_wait_help(const struct dsa_completion_record *cr, int64_t budget_ns);
+
+/*
  * Wait until the record is written or timeout_ns passes (< 0: forever).
- * Spins with PAUSE for about SVA_WAIT_SPIN_NS (a completion usually lands
- * within microseconds), then yields, then sleeps with a growing interval
- * capped at 100 us so a long operation does not burn a core. Returns 0 when
- * the status is non-zero (read it with sva_poll()), -ETIMEDOUT otherwise.
+ * While an engine executes a large copy or fill for cr, the waiting thread
+ * takes part in it instead of idling (sva_wait_help). Spins with PAUSE for
+ * about SVA_WAIT_SPIN_NS (a completion usually lands within microseconds),
+ * then yields, then sleeps with a growing interval capped at 100 us so a
+ * long operation does not burn a core. Returns 0 when the status is
+ * non-zero (read it with sva_poll()), -ETIMEDOUT otherwise.
  */
 #ifndef SVA_WAIT_SPIN_NS
 #define SVA_WAIT_SPIN_NS 20000ull
@@ -49,6 +66,11 @@ static inline int sva_wait(const struct dsa_completion_record *cr, int64_t timeo
 	unsigned int i = 0;
 
 	while (!sva_poll(cr)) {
+		/* now is refreshed every 64 rounds: the budget errs by a few polls. */
+		int64_t left = timeout_ns < 0 ? -1 : timeout_ns - (int64_t)(now - start);
+
+		if (sva_wait_help(cr, left > 0 || timeout_ns < 0 ? left : 0))
+			continue;
 		if ((++i & 63) == 0) {
 			now = sva__now_ns();
 			if (timeout_ns >= 0 && now - start >= (uint64_t)timeout_ns)

@@ -85,6 +85,7 @@ struct dsa_exec {
 	uint16_t batch_idx;
 	uint64_t bytes;				/* payload processed, statistics only */
 	uint8_t status;				/* execution status, set by exec_one */
+	bool record_done;			/* a cooperating waiter wrote the record */
 };
 
 /* descriptor execution (exec.c) */
@@ -154,9 +155,46 @@ uint8_t ops_cr_delta(struct dsa_exec *x);
 uint8_t ops_ap_delta(struct dsa_exec *x);
 uint8_t ops_check_cr_delta(const struct dsa_exec *x);
 uint8_t ops_check_ap_delta(const struct dsa_exec *x);
+/* One piece [off, off + len) of a MEMMOVE or MEMFILL, on host addresses (coop.c). */
+void ops_mem_piece(uint8_t opcode, uint64_t dst, uint64_t src, uint64_t pattern, uint64_t off,
+		   uint64_t len);
 /* batch.c */
 uint8_t batch_exec(struct dsa_exec *x, struct dsa_result *ret);
 uint8_t ops_drain(struct dsa_exec *x);
+
+/* Ask for a cache line in exclusive state ahead of a read-modify-write; a hint only. */
+static inline void dsa_prefetchw(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/* cooperative execution with waiting submitters (coop.c) */
+
+/* Exported from src/dsa (the library's sva_* export macro lives in src/lib). */
+#define SVA_DSA_EXPORT __attribute__((visibility("default")))
+
+enum { COOP_STAT_JOBS, COOP_STAT_HELPED_BYTES, COOP_STAT_HELPER_RECORDS, COOP_STAT_NR };
+
+/*
+ * Execute a MEMMOVE (non-overlapping) or MEMFILL together with the threads
+ * waiting in sva_wait() on its record, when it qualifies. Returns true with
+ * the status in *ret_st (x->record_done set when a waiter wrote the
+ * record), false when the caller must execute it alone.
+ */
+bool coop_exec(struct dsa_exec *x, uint8_t *ret_st);
+/* Process-wide: jobs shared, bytes executed by waiters, records written by waiters. */
+void coop_stats(uint64_t ret[COOP_STAT_NR]);
+/*
+ * Tests: COOP_HOLD_WAITER makes engines leave shared jobs whole to a waiter,
+ * COOP_HOLD_LATE makes them finish their part only after the waiter gave up
+ * waiting for it (each waits up to 10 s for a waiter); 0 is normal.
+ */
+enum { COOP_HOLD_WAITER = 1, COOP_HOLD_LATE = 2 };
+void coop_test_hold(int mode);
 
 /*
  * Parallel streams: map the same span [off, off + len) of n buffers (a

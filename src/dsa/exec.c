@@ -132,6 +132,11 @@ static uint8_t exec_complete(struct dsa_exec *x, uint8_t st, struct dsa_result *
 	}
 	if (!(x->d.flags & IDXD_OP_FLAG_RCR) && status_is_success(code))
 		return st;
+	if (x->record_done) {
+		/* A waiter finished the operation and wrote this very record (coop.c). */
+		ret->record_written = true;
+		return st;
+	}
 	x->cr.status = st;
 	if (dma_write_record(&x->dma, x->d.completion_addr, &x->cr, sizeof(x->cr))) {
 		/* PRS is on, so only an unmapped or read-only record page gets here. */
@@ -196,6 +201,7 @@ void exec_init(struct dsa_exec *x, const struct dsa_caps *caps, const struct dsa
 	x->in_batch = false;
 	x->batch_idx = 0;
 	x->bytes = 0;
+	x->record_done = false;
 }
 
 int dsa_exec_desc(const struct dsa_caps *caps, const struct dsa_wq_attr *wq, struct as *as,

@@ -91,12 +91,16 @@ uint8_t ops_memmove(struct dsa_exec *x)
 	static const unsigned int access[2] = { DMA_READ, DMA_WRITE };
 	uint64_t n = x->d.xfer_size, off = 0;
 	bool overlap = checks_overlap(addr[0], n, addr[1], n);
+	uint8_t st;
 
 	/* CR result = direction: 0 ascending, 1 descending (§6). */
 	if (overlap && addr[1] > addr[0]) {
 		x->cr.result = 1;
 		return memmove_descending(x);
 	}
+	/* Pieces run in parallel and in any order: only for disjoint buffers. */
+	if (!overlap && coop_exec(x, &st))
+		return st;
 	while (off < n) {
 		struct dma_win w[2];
 		uint64_t len = exec_map_streams(x, w, addr, access, 2, off, n - off);
@@ -140,9 +144,24 @@ static void fill_pattern(uint8_t *dst, uint64_t n, uint64_t pattern, unsigned in
 	}
 }
 
+void ops_mem_piece(uint8_t opcode, uint64_t dst, uint64_t src, uint64_t pattern, uint64_t off,
+		   uint64_t len)
+{
+	uint8_t *d = (uint8_t *)(uintptr_t)(dst + off);
+
+	if (opcode == DSA_OPCODE_MEMMOVE)
+		copy_bulk(d, (const uint8_t *)(uintptr_t)(src + off), len);
+	else
+		fill_pattern(d, len, pattern, off & 7);
+}
+
 uint8_t ops_memfill(struct dsa_exec *x)
 {
 	uint64_t n = x->d.xfer_size, off = 0;
+	uint8_t st;
+
+	if (coop_exec(x, &st))
+		return st;
 
 	while (off < n) {
 		struct dma_win w;

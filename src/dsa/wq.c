@@ -49,6 +49,12 @@ struct wq_rt {
 	_Atomic uint32_t state __attribute__((aligned(64)));	/* occupancy | WQ_CLOSED */
 	_Atomic uint64_t tail __attribute__((aligned(64)));	/* next position to take */
 	_Atomic uint64_t head __attribute__((aligned(64)));	/* next to dequeue (group lock) */
+	/*
+	 * WRR counter, group lock: on the engines' line, not next to the
+	 * owner fields every MOVDIR64B reads, or each dequeue would take
+	 * that line from the submitter and each submission take it back.
+	 */
+	int credit;
 	struct wq_slot *ring __attribute__((aligned(64)));
 	uint64_t cap, mask;		/* ring capacity, a power of two >= size */
 	/*
@@ -64,7 +70,6 @@ struct wq_rt {
 	struct dsa_wq_attr attr;
 	_Atomic(struct as *) owner_as;	/* DWQ: the opener's address space */
 	_Atomic uint32_t owner_pasid;	/* DWQ: WQCFG.pasid */
-	int credit;			/* WRR counter, group lock */
 	pthread_mutex_t abort_lock;
 	_Atomic unsigned int naborts;
 	struct wq_abort aborts[WQ_MAX_ABORTS];	/* abort_lock */
@@ -285,6 +290,12 @@ bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur
 	uint64_t pos = atomic_load_explicit(&wq->head, memory_order_relaxed);
 	struct wq_slot *slot = &wq->ring[pos & wq->mask];
 
+	/*
+	 * The admission word was last written by a submitter's CAS: ask for
+	 * it now, so the decrement below does not wait for a second
+	 * cross-CPU transfer after the one that brings the slot.
+	 */
+	dsa_prefetchw(&wq->state);
 	/* Pairs with the release in wq_publish. */
 	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1)
 		return false;	/* empty, or admitted but not yet published */
@@ -298,9 +309,10 @@ bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur
 	 * a drain that sees the new head also sees the engine busy with it
 	 * (both seq_cst, read in the opposite order by rt_drain_wait).
 	 */
-	atomic_store(&cur->wq, wq_index);
-	atomic_store(&cur->ticket, pos);
-	atomic_store(&cur->pasid, slot->pasid);
+	atomic_store_explicit(&cur->wq, wq_index, memory_order_relaxed);
+	atomic_store_explicit(&cur->ticket, pos, memory_order_relaxed);
+	atomic_store_explicit(&cur->pasid, slot->pasid, memory_order_relaxed);
+	/* Its release part orders the three fields before busy for the drainer. */
 	atomic_store(&cur->busy, 1);
 	atomic_store(&wq->head, pos + 1);
 	/* Pairs with the acquire in wq_publish: our reads are done. */
