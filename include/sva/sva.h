@@ -318,6 +318,29 @@ struct sva_device_stats {
 	uint64_t reserved[8];
 };
 
+#define SVA_PASID_OTHER		0xFFFFFFFFu	/* sva_pasid_stats.pasid of the overflow row */
+#define SVA_PASID_NSTATUS	64		/* by_status entries: status & 0x7f, capped at 63 */
+
+/*
+ * One PASID's counters. The device keeps a row for each of the first 256
+ * PASIDs it serves (for its whole lifetime: a PASID number reused by a
+ * later process adds to the same row) and one SVA_PASID_OTHER row for
+ * every PASID after those. Sums over the rows equal the device-wide
+ * counters: completed adds up to sva_device_stats' by_opcode total, faults
+ * to its faults, retries to the WQs' retries, aborted to the WQs' aborted.
+ */
+struct sva_pasid_stats {
+	uint32_t size;			/* sizeof(struct sva_pasid_stats) */
+	uint32_t pasid;			/* the 20-bit PASID, or SVA_PASID_OTHER */
+	uint64_t completed;		/* top-level descriptors completed (sum of by_status) */
+	uint64_t by_status[SVA_PASID_NSTATUS];	/* ... by status code without bit 7 */
+	uint64_t faults;		/* page-fault completions (0x03, 0x04) */
+	uint64_t retries;		/* ENQCMD/ENQCMDS answered Retry */
+	uint64_t bytes;			/* bytes processed (batch members included) */
+	uint64_t aborted;		/* abandoned by an abort (no record written) */
+	uint64_t reserved[8];
+};
+
 /* svad's own counters, for a device reached with sva_device_connect(). */
 struct sva_daemon_stats {
 	uint32_t size;			/* sizeof(struct sva_daemon_stats) */
@@ -342,6 +365,16 @@ int sva_wq_stats(struct sva_device *dev, unsigned int wq, struct sva_wq_stats *r
 int sva_engine_stats(struct sva_device *dev, unsigned int engine,
 		     struct sva_engine_stats *ret_stats);
 int sva_device_stats(struct sva_device *dev, struct sva_device_stats *ret_stats);
+/*
+ * Row index of the per-PASID counters: rows in the order their PASIDs were
+ * first seen, the SVA_PASID_OTHER row last (only once it counted
+ * something). Enumerate from index 0 until -ENOENT. Works on embedded and
+ * svad-hosted devices (svad's rows cover every client). -EINVAL for a
+ * NULL argument or a size smaller than the 1.0 struct; *ret_stats (but
+ * its size) is filled on success only.
+ */
+int sva_pasid_stats(struct sva_device *dev, unsigned int index,
+		    struct sva_pasid_stats *ret_stats);
 /* svad's counters; -EOPNOTSUPP for an embedded device. */
 int sva_daemon_stats(struct sva_device *dev, struct sva_daemon_stats *ret_stats);
 /* SWERROR as the four 64-bit words of the register (sysfs "errors"). */

@@ -122,6 +122,7 @@ static int stats(struct svad_conn *c, const struct proto_msg *m, struct sva_devi
 		struct sva_engine_stats engine;
 		struct sva_device_stats device;
 		struct sva_daemon_stats daemon;
+		struct sva_pasid_stats pasid;
 		uint64_t swerror[4];
 	} u;
 	size_t len;
@@ -152,6 +153,12 @@ static int stats(struct svad_conn *c, const struct proto_msg *m, struct sva_devi
 		daemon_stats(c->sd, &u.daemon);
 		len = sizeof(u.daemon);
 		r = 0;
+		break;
+	case PROTO_STATS_PASID:
+		/* svad's device: the rows of every client process */
+		u.pasid.size = sizeof(u.pasid);
+		len = sizeof(u.pasid);
+		r = sva_pasid_stats(dev, s->index, &u.pasid);
 		break;
 	default:
 		return reply_err(c, m, -EINVAL);

@@ -113,6 +113,8 @@ static int check_stats(const struct proto_stats *s)
 		return s->index < PROTO_MAX_WQS ? 0 : -EINVAL;
 	if (s->kind == PROTO_STATS_ENGINE)
 		return s->index < PROTO_MAX_ENGINES ? 0 : -EINVAL;
+	if (s->kind == PROTO_STATS_PASID)
+		return s->index < PROTO_MAX_PASID_ROWS ? 0 : -EINVAL;
 	return s->index ? -EINVAL : 0;
 }
 

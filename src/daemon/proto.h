@@ -30,7 +30,7 @@
 
 #define PROTO_MAGIC		0x50415653u	/* "SVAP" in little-endian memory */
 #define PROTO_VERSION_MAJOR	1
-#define PROTO_VERSION_MINOR	0
+#define PROTO_VERSION_MINOR	1	/* 1.1: PROTO_STATS_PASID */
 #define PROTO_VERSION		((PROTO_VERSION_MAJOR << 8) | PROTO_VERSION_MINOR)
 #define PROTO_VERSION_MAJOR_OF(v)	((unsigned int)(v) >> 8)
 #define PROTO_MAX_MSG		16384u	/* bound on any packet; sizes receive buffers */
@@ -47,6 +47,7 @@
 #define PROTO_ATTR_SIZE		32u	/* attribute name, NUL included */
 #define PROTO_VAL_SIZE		256u	/* attribute value to store, NUL included */
 #define PROTO_PASID_LIMIT	(1u << 20)
+#define PROTO_MAX_PASID_ROWS	4096u	/* per-PASID counter row index < this */
 
 enum proto_type {
 	PROTO_HELLO = 1,	/* body: struct proto_hello; must come first */
@@ -130,13 +131,14 @@ enum proto_stats_kind {
 	PROTO_STATS_DEVICE,	/* data: struct sva_device_stats; index 0 */
 	PROTO_STATS_SWERROR,	/* data: the four SWERROR words; index 0 */
 	PROTO_STATS_DAEMON,	/* data: struct sva_daemon_stats; index 0 */
+	PROTO_STATS_PASID,	/* 1.1, data: struct sva_pasid_stats of row index; -ENOENT past the end */
 	PROTO_STATS_KIND_MAX,
 };
 
 struct proto_stats {
 	uint16_t device_id;	/* < PROTO_MAX_DEVICES */
 	uint16_t kind;		/* enum proto_stats_kind */
-	uint32_t index;		/* WQ or engine; 0 for the others */
+	uint32_t index;		/* WQ, engine or PASID row; 0 for the others */
 };
 static_assert(sizeof(struct proto_stats) == 8, "proto_stats is wire ABI");
 

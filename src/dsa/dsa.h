@@ -407,6 +407,32 @@ uint32_t device_wq_occupancy(struct dsa_dev *dev, unsigned int wq);
 int device_fail(struct dsa_dev *dev, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* per-PASID counters (pstats.c) */
+
+#define PSTATS_ROWS	256u		/* PASIDs with a row of their own */
+#define PSTATS_NSTATUS	64u		/* statuses 0x00-0x3e by code; 0x3f and above in [63] */
+#define PSTATS_OTHER	0xFFFFFFFFu	/* pasid of the row of everything past the table */
+
+struct pstats;
+
+/* One row as read: counters of one PASID (or of PSTATS_OTHER). */
+struct pstats_snap {
+	uint32_t pasid;
+	uint64_t by_status[PSTATS_NSTATUS];	/* top-level completions, status & 0x7f */
+	uint64_t retries;			/* ENQCMD/ENQCMDS answered Retry */
+	uint64_t bytes;
+	uint64_t aborted;			/* abandoned by an abort */
+};
+
+int pstats_new(struct pstats **ret_ps);
+struct pstats *pstats_free(struct pstats *ps);
+/* Counting: lock-free and async-signal-safe; never fails (the "other" row). */
+void pstats_complete(struct pstats *ps, uint32_t pasid, uint8_t status, uint64_t bytes);
+void pstats_retry(struct pstats *ps, uint32_t pasid);
+void pstats_abort(struct pstats *ps, uint32_t pasid);
+/* Row index in first-seen order, "other" last if used; -ENOENT past the end. */
+int pstats_read(struct pstats *ps, unsigned int index, struct pstats_snap *ret);
+
 /* runtime: work queues (wq.c), engines (engine.c), device runtime (runtime.c) */
 
 struct dsa_rt;
@@ -440,7 +466,8 @@ enum wq_submit {
 
 #define WQ_ANY_PASID PASID_INVALID
 
-int wq_rt_new(unsigned int id, struct wq_rt **ret_wq);
+/* ps: the device's per-PASID counters, where Retries are counted. */
+int wq_rt_new(unsigned int id, struct pstats *ps, struct wq_rt **ret_wq);
 struct wq_rt *wq_rt_free(struct wq_rt *wq);
 /* Open for admission with a configuration snapshot (ring sized to cfg->size). */
 int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa_wq_attr *attr,
@@ -528,6 +555,8 @@ void rt_fold_drops(struct dsa_rt *rt);
 void rt_engine_stats(struct dsa_rt *rt, unsigned int engine, uint64_t ret[4], int *ret_group);
 void rt_device_stats(struct dsa_rt *rt, uint64_t *by_opcode, uint64_t *by_status,
 		     uint64_t *ret_faults, uint64_t *ret_swerrors);
+/* Per-PASID row index (pstats_read). */
+int rt_pasid_stats(struct dsa_rt *rt, unsigned int index, struct pstats_snap *ret);
 /*
  * Dispatch trace, for tests and research on arbitration: while started, the
  * WQ id of every dispatched descriptor is appended to buf (up to cap).

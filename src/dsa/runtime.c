@@ -30,6 +30,7 @@ struct dsa_rt {
 	uint32_t spin_us;
 	_Atomic int spin_budget;		/* idle engines allowed to spin */
 	_Atomic uint64_t by_opcode[256], by_status[256], faults, swerrors;
+	struct pstats *pstats;			/* per-PASID counters */
 	/* drops recorded from signal context, folded into SWERROR later */
 	_Atomic uint32_t drop_claim;		/* 1 while drop_info is being written */
 	_Atomic uint32_t drops_pending;
@@ -58,6 +59,7 @@ static void rt_free_objects(struct dsa_rt *rt)
 		group_rt_free(rt->groups[i]);
 	pthread_mutex_destroy(&rt->admin);
 	dsa_dev_free(rt->dev);
+	pstats_free(rt->pstats);
 	free(rt);
 }
 
@@ -68,9 +70,12 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 
 	if (!rt)
 		return -ENOMEM;
-	r = dsa_dev_new(p, &rt->dev);
+	r = pstats_new(&rt->pstats);
 	if (r)
 		goto err_free;
+	r = dsa_dev_new(p, &rt->dev);
+	if (r)
+		goto err_pstats;
 	pthread_mutex_init(&rt->admin, NULL);
 	rt->nwqs = p->max_wqs;
 	rt->ngroups = p->max_groups;
@@ -81,7 +86,7 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 
 	atomic_init(&rt->spin_budget, ncpu > 2 ? (int)ncpu - 1 : 1);
 	for (unsigned int i = 0; i < rt->nwqs; i++) {
-		r = wq_rt_new(i, &rt->wqs[i]);
+		r = wq_rt_new(i, rt->pstats, &rt->wqs[i]);
 		if (r)
 			goto err_objs;
 	}
@@ -97,6 +102,8 @@ int rt_new(const struct dsa_dev_params *p, uint32_t spin_us, struct dsa_rt **ret
 err_objs:
 	rt_free_objects(rt);
 	return r;
+err_pstats:
+	pstats_free(rt->pstats);
 err_free:
 	free(rt);
 	return r;
@@ -171,13 +178,18 @@ static void rt_drain_wq_to(struct dsa_rt *rt, unsigned int i, uint64_t t, uint32
 		sleep_us(10);
 }
 
-static void rt_account(struct dsa_rt *rt, const struct dsa_hw_desc *d, uint8_t status)
+static void rt_account(struct dsa_rt *rt, const struct wq_item *it, const struct dsa_result *res)
 {
+	const struct dsa_hw_desc *d = &it->desc;
+	uint8_t status = res->status;
+
 	atomic_fetch_add_explicit(&rt->by_opcode[d->opcode], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&rt->by_status[status], 1, memory_order_relaxed);
 	if ((status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_NOBOF ||
 	    (status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_IR)
 		atomic_fetch_add_explicit(&rt->faults, 1, memory_order_relaxed);
+	/* Under the PASID the descriptor was submitted with (the slot's, not its own field). */
+	pstats_complete(rt->pstats, it->pasid, status, res->bytes);
 }
 
 void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
@@ -185,8 +197,9 @@ void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
 {
 	if (res->status == DSA_COMP_NONE) {
 		wq_rt_count(wq, WQ_STAT_ABORTED);
+		pstats_abort(rt->pstats, it->pasid);
 	} else {
-		rt_account(rt, &it->desc, res->status);
+		rt_account(rt, it, res);
 		if (res->swerr.valid) {
 			atomic_fetch_add_explicit(&rt->swerrors, res->swerr_count,
 						  memory_order_relaxed);
@@ -492,6 +505,11 @@ void rt_device_stats(struct dsa_rt *rt, uint64_t *by_opcode, uint64_t *by_status
 	}
 	*ret_faults = atomic_load(&rt->faults);
 	*ret_swerrors = atomic_load(&rt->swerrors);
+}
+
+int rt_pasid_stats(struct dsa_rt *rt, unsigned int index, struct pstats_snap *ret)
+{
+	return pstats_read(rt->pstats, index, ret);
 }
 
 void rt_trace_start(struct dsa_rt *rt, uint8_t *buf, size_t cap)

@@ -41,6 +41,7 @@ struct wq_abort {
 
 struct wq_rt {
 	unsigned int id;
+	struct pstats *pstats;		/* the device's per-PASID counters */
 	/*
 	 * One cache line each: the admission word is shared by submitters and
 	 * engines by nature, but the tail is producers' only and the head the
@@ -82,13 +83,14 @@ struct wq_rt {
 	_Atomic uint64_t stat_engine[2] __attribute__((aligned(64)));	/* completed, aborted */
 };
 
-int wq_rt_new(unsigned int id, struct wq_rt **ret_wq)
+int wq_rt_new(unsigned int id, struct pstats *ps, struct wq_rt **ret_wq)
 {
 	struct wq_rt *wq = calloc(1, sizeof(*wq));
 
 	if (!wq)
 		return -ENOMEM;
 	wq->id = id;
+	wq->pstats = ps;
 	atomic_init(&wq->state, WQ_CLOSED);
 	atomic_init(&wq->owner_pasid, PASID_INVALID);
 	pthread_mutex_init(&wq->abort_lock, NULL);
@@ -249,6 +251,7 @@ enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struc
 	/* A DMWr to a dedicated WQ gets Retry (dsa-device.md §3). */
 	if (!wq_rt_shared(wq) || !wq_admit(wq, limit)) {
 		wq_rt_count(wq, WQ_STAT_RETRIES);
+		pstats_retry(wq->pstats, pasid);
 		return WQ_RETRY;
 	}
 	wq_publish(wq, d, as, pasid, priv);

@@ -464,6 +464,38 @@ SVA_EXPORT int sva_device_stats(struct sva_device *dev, struct sva_device_stats 
 	return 0;
 }
 
+static_assert(SVA_PASID_NSTATUS == PSTATS_NSTATUS && SVA_PASID_OTHER == PSTATS_OTHER,
+	      "the public row is the runtime's");
+
+SVA_EXPORT int sva_pasid_stats(struct sva_device *dev, unsigned int index,
+			       struct sva_pasid_stats *ret)
+{
+	struct pstats_snap snap;
+	int r;
+
+	if (!dev || !ret || ret->size < offsetof(struct sva_pasid_stats, reserved))
+		return -EINVAL;
+	if (dev->remote)
+		return index >= PROTO_MAX_PASID_ROWS
+			       ? -ENOENT
+			       : remote_stats(dev, PROTO_STATS_PASID, index, ret, ret->size);
+	r = rt_pasid_stats(dev->rt, index, &snap);
+	if (r)
+		return r;
+	ret->pasid = snap.pasid;
+	ret->completed = 0;
+	ret->faults = snap.by_status[DSA_COMP_PAGE_FAULT_NOBOF] +
+		      snap.by_status[DSA_COMP_PAGE_FAULT_IR];
+	for (unsigned int s = 0; s < SVA_PASID_NSTATUS; s++) {
+		ret->by_status[s] = snap.by_status[s];
+		ret->completed += snap.by_status[s];
+	}
+	ret->retries = snap.retries;
+	ret->bytes = snap.bytes;
+	ret->aborted = snap.aborted;
+	return 0;
+}
+
 SVA_EXPORT int sva_swerror(struct sva_device *dev, uint64_t ret_words[4])
 {
 	if (!dev || !ret_words)

@@ -34,6 +34,7 @@ struct sva_remote {
 	pthread_mutex_t lock;		/* one request at a time; guards everything below */
 	uint32_t seq;
 	uint16_t dev_id;
+	uint16_t server_version;	/* from HELLO: which requests svad knows */
 	uint32_t nwqs;
 	_Atomic int dead;		/* svad gone: -ESHUTDOWN from now on */
 	char last_error[REMOTE_ERR_SIZE];
@@ -223,6 +224,7 @@ int remote_connect(const char *socket_path, const char *name, struct sva_device 
 		r = -ENODEV;	/* refused before a word: nothing to talk to */
 	if (r)
 		goto err_close;
+	rd->server_version = rd->msg.body.reply.u.hello.server_version;
 	r = rcall(rd, PROTO_DEVICE, &d, NULL, 0, NULL);
 	if (r)
 		goto err_close;
@@ -352,6 +354,12 @@ int remote_stats(struct sva_device *dev, unsigned int kind, uint32_t index, void
 				 .index = index };
 	int r;
 
+	/*
+	 * An older svad would take an unknown kind for a malformed request
+	 * and close the connection: ask only what it knows.
+	 */
+	if (kind == PROTO_STATS_PASID && (rd->server_version & 0xff) < 1)
+		return -EOPNOTSUPP;
 	pthread_mutex_lock(&rd->lock);
 	r = rcall(rd, PROTO_STATS, &s, NULL, 0, NULL);
 	if (!r) {

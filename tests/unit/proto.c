@@ -134,7 +134,11 @@ static void test_round_trips(void)
 	s.kind = PROTO_STATS_DAEMON;
 	s.index = 0;
 	round_trip(PROTO_STATS, &s);
+	s.kind = PROTO_STATS_PASID;
+	s.index = PROTO_MAX_PASID_ROWS - 1;
+	round_trip(PROTO_STATS, &s);
 	s.kind = PROTO_STATS_WQ;
+	s.index = 63;
 	round_trip(PROTO_OPEN_WQ, &o);
 	o.flags = PROTO_WQ_LIMITED;
 	round_trip(PROTO_OPEN_WQ, &o);
@@ -284,6 +288,10 @@ static void test_body_rejects(void)
 	reject_poke(PROTO_STATS, &s, OFF(proto_stats, kind), 0, -EINVAL);
 	reject_poke(PROTO_STATS, &s, OFF(proto_stats, kind), PROTO_STATS_KIND_MAX, -EINVAL);
 	reject_poke(PROTO_STATS, &s, OFF(proto_stats, index), PROTO_MAX_ENGINES, -EINVAL);
+	s.kind = PROTO_STATS_PASID;
+	s.index = 0;
+	reject_poke(PROTO_STATS, &s, OFF(proto_stats, index) + 1, PROTO_MAX_PASID_ROWS >> 8,
+		    -EINVAL);
 	s.kind = PROTO_STATS_DEVICE;
 	s.index = 0;
 	reject_poke(PROTO_STATS, &s, OFF(proto_stats, index), 1, -EINVAL);	/* no index */
