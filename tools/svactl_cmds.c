@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "stats_report.h"
 #include "svactl_cmds.h"
 
 struct ctx {
@@ -409,161 +410,6 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
 
 /* stats */
 
-/* c->dev's counters as one JSON object, appended to jarr */
-static void stats_json(struct ctx *c, const struct sva_device_stats *ds,
-		       const struct sva_wq_stats *ws, unsigned int nwqs,
-		       const struct sva_engine_stats *es, unsigned int nengines, json_object *jarr)
-{
-	json_object *o = json_object_new_object(), *op = json_object_new_object(),
-		    *st = json_object_new_object(), *wqs = json_object_new_array(),
-		    *engs = json_object_new_array();
-	const char *name = sva_device_name(c->dev);
-	uint64_t retries = 0;
-	char key[40];
-
-	json_object_object_add(o, "dev", json_object_new_string(name));
-	for (unsigned int i = 0; i < 256; i++) {
-		if (ds->by_opcode[i])
-			json_object_object_add(op, sva_stropcode((uint8_t)i),
-					       json_object_new_int64((int64_t)ds->by_opcode[i]));
-		snprintf(key, sizeof(key), "%#04x", i);
-		if (ds->by_status[i])
-			json_object_object_add(st, key,
-					       json_object_new_int64((int64_t)ds->by_status[i]));
-	}
-	json_object_object_add(o, "by_opcode", op);
-	json_object_object_add(o, "by_status", st);
-	json_object_object_add(o, "faults", json_object_new_int64((int64_t)ds->faults));
-	json_object_object_add(o, "swerrors", json_object_new_int64((int64_t)ds->swerrors));
-	for (unsigned int q = 0; q < nwqs; q++) {
-		json_object *w = json_object_new_object();
-
-		snprintf(key, sizeof(key), "wq%s.%u", name + 3, q);
-		json_object_object_add(w, "dev", json_object_new_string(key));
-#define WQ_FIELD(f) json_object_object_add(w, #f, json_object_new_int64((int64_t)ws[q].f))
-		WQ_FIELD(occupancy);
-		WQ_FIELD(accepted);
-		WQ_FIELD(retries);
-		WQ_FIELD(dropped);
-		WQ_FIELD(ignored);
-		WQ_FIELD(completed);
-		WQ_FIELD(aborted);
-#undef WQ_FIELD
-		retries += ws[q].retries;
-		json_object_array_add(wqs, w);
-	}
-	json_object_object_add(o, "retries", json_object_new_int64((int64_t)retries));
-	json_object_object_add(o, "work_queues", wqs);
-	for (unsigned int e = 0; e < nengines; e++) {
-		json_object *w = json_object_new_object();
-
-		snprintf(key, sizeof(key), "engine%s.%u", name + 3, e);
-		json_object_object_add(w, "dev", json_object_new_string(key));
-		json_object_object_add(w, "group_id", json_object_new_int(es[e].group_id));
-#define ENG_FIELD(f) json_object_object_add(w, #f, json_object_new_int64((int64_t)es[e].f))
-		ENG_FIELD(descs);
-		ENG_FIELD(bytes);
-		ENG_FIELD(busy_ns);
-		ENG_FIELD(sleeps);
-#undef ENG_FIELD
-		json_object_array_add(engs, w);
-	}
-	json_object_object_add(o, "engines", engs);
-	json_object_array_add(jarr, o);
-}
-
-static void stats_table(struct ctx *c, const struct sva_device_stats *ds,
-			const struct sva_wq_stats *ws, unsigned int nwqs,
-			const struct sva_engine_stats *es, unsigned int nengines)
-{
-	const char *name = sva_device_name(c->dev);
-	uint64_t total = 0, retries = 0;
-	char state[16] = "?", mode[16], obj[32];
-
-	sva_attr_get(c->dev, name, "state", state, sizeof(state));
-	for (unsigned int i = 0; i < 256; i++)
-		total += ds->by_opcode[i];
-	for (unsigned int q = 0; q < nwqs; q++)
-		retries += ws[q].retries;
-	fprintf(c->out, "%s (%s): %llu descriptors completed, %llu retries, %llu page faults, "
-		"%llu software errors\n", name, state, (unsigned long long)total,
-		(unsigned long long)retries, (unsigned long long)ds->faults,
-		(unsigned long long)ds->swerrors);
-	fprintf(c->out, "\n%-12s %12s\n", "opcode", "completed");
-	for (unsigned int i = 0; i < 256; i++)
-		if (ds->by_opcode[i])
-			fprintf(c->out, "%-12s %12llu\n", sva_stropcode((uint8_t)i),
-				(unsigned long long)ds->by_opcode[i]);
-	fprintf(c->out, "\n%-6s %-40s %12s\n", "status", "", "count");
-	for (unsigned int i = 0; i < 256; i++)
-		if (ds->by_status[i])
-			fprintf(c->out, "0x%02x   %-40s %12llu\n", i, sva_strstatus((uint8_t)i),
-				(unsigned long long)ds->by_status[i]);
-	fprintf(c->out, "\n%-10s %-9s %9s %10s %10s %8s %8s %10s %8s\n", "wq", "mode", "occupancy",
-		"accepted", "retries", "dropped", "ignored", "completed", "aborted");
-	for (unsigned int q = 0; q < nwqs; q++) {
-		snprintf(obj, sizeof(obj), "wq%s.%u", name + 3, q);
-		/* rows for WQs in use or that saw work; --json lists them all */
-		if (sva_attr_get(c->dev, obj, "state", state, sizeof(state)) >= 0 &&
-		    strcmp(state, "enabled") && !ws[q].accepted && !ws[q].retries &&
-		    !ws[q].dropped && !ws[q].ignored && !ws[q].aborted)
-			continue;
-		if (sva_attr_get(c->dev, obj, "mode", mode, sizeof(mode)) < 0)
-			snprintf(mode, sizeof(mode), "?");
-		fprintf(c->out, "%-10s %-9s %9u %10llu %10llu %8llu %8llu %10llu %8llu\n", obj,
-			mode, ws[q].occupancy, (unsigned long long)ws[q].accepted,
-			(unsigned long long)ws[q].retries, (unsigned long long)ws[q].dropped,
-			(unsigned long long)ws[q].ignored, (unsigned long long)ws[q].completed,
-			(unsigned long long)ws[q].aborted);
-	}
-	fprintf(c->out, "\n%-10s %5s %12s %14s %10s %8s\n", "engine", "group", "descriptors",
-		"bytes", "busy ms", "sleeps");
-	for (unsigned int e = 0; e < nengines; e++)
-		fprintf(c->out, "engine%s.%-3u %5d %12llu %14llu %10.1f %8llu\n", name + 3, e,
-			es[e].group_id, (unsigned long long)es[e].descs,
-			(unsigned long long)es[e].bytes, (double)es[e].busy_ns / 1e6,
-			(unsigned long long)es[e].sleeps);
-}
-
-/* c->dev's counters: a table on out, or an object appended to jarr */
-static int stats_one(struct ctx *c, json_object *jarr)
-{
-	struct sva_device_stats *ds = calloc(1, sizeof(*ds));
-	struct sva_wq_stats ws[64];
-	struct sva_engine_stats es[64];
-	const char *name = sva_device_name(c->dev);
-	long long nwqs = 0, nengines = 0;
-	char buf[32];
-	int r = 0;
-
-	if (!ds)
-		return fail(c, "out of memory");
-	if (sva_attr_get(c->dev, name, "max_work_queues", buf, sizeof(buf)) < 0 ||
-	    parse_ll(buf, &nwqs) || nwqs < 0 || nwqs > 64 ||
-	    sva_attr_get(c->dev, name, "max_engines", buf, sizeof(buf)) < 0 ||
-	    parse_ll(buf, &nengines) || nengines < 0 || nengines > 64)
-		r = fail(c, "%s: cannot read its geometry", name);
-	ds->size = sizeof(*ds);
-	if (!r && (r = sva_device_stats(c->dev, ds)) != 0)
-		r = fail_dev(c, r, name);
-	for (long long q = 0; !r && q < nwqs; q++) {
-		ws[q] = (struct sva_wq_stats){ .size = sizeof(ws[q]) };
-		if ((r = sva_wq_stats(c->dev, (unsigned int)q, &ws[q])) != 0)
-			r = fail_dev(c, r, name);
-	}
-	for (long long e = 0; !r && e < nengines; e++) {
-		es[e] = (struct sva_engine_stats){ .size = sizeof(es[e]) };
-		if ((r = sva_engine_stats(c->dev, (unsigned int)e, &es[e])) != 0)
-			r = fail_dev(c, r, name);
-	}
-	if (!r && jarr)
-		stats_json(c, ds, ws, (unsigned int)nwqs, es, (unsigned int)nengines, jarr);
-	else if (!r)
-		stats_table(c, ds, ws, (unsigned int)nwqs, es, (unsigned int)nengines);
-	free(ds);
-	return r;
-}
-
 /* The named device, else every device; --json: an array of device objects. */
 static int cmd_stats(struct ctx *c, int argc, char **argv)
 {
@@ -594,7 +440,7 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 			break;
 		if (i && !json)
 			fputc('\n', c->out);
-		r = stats_one(c, jarr);
+		r = stats_report(c->dev, jarr, c->out, c->err, "svactl stats") ? 1 : 0;
 	}
 	if (!r && json)
 		fprintf(c->out, "%s\n",
@@ -620,7 +466,7 @@ static const struct {
 	{ "enable-wq", cmd_wq_state, "enable-wq dsaN/wqN.M..." },
 	{ "disable-wq", cmd_wq_state, "disable-wq [-f] dsaN/wqN.M..." },
 	{ "stats", cmd_stats, "stats [--json] [dsaN]           descriptors by opcode and status,"
-			      " per WQ and engine" },
+			      " per WQ, engine and PASID" },
 };
 
 void svactl_usage(FILE *f)

@@ -3,7 +3,7 @@
  * svarun: run an unmodified accel-config / DSA program against sva devices
  * (accel-config-compat.md §1, CMP-1).
  *
- *   svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats] -- COMMAND [ARGS...]
+ *   svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats[=json]] -- COMMAND [ARGS...]
  *
  * In a private mount namespace it serves the idxd sysfs tree of the
  * devices over FUSE (src/sysfs) and bind-mounts it on /sys/bus/dsa, the
@@ -26,7 +26,8 @@
  * enable it cannot apply ends svarun with status 1 unless --keep-going,
  * which applies the rest and runs COMMAND anyway. --driver-name gives the
  * devices the WQ driver_name attribute of Linux 6.7+ (CMP-4). --stats
- * prints the devices' WQ counters at exit.
+ * prints the report of `svactl stats` for the devices on stderr when
+ * COMMAND has exited (a table, or JSON with --stats=json).
  *
  * Environment: SVA_TRAP_LIB overrides the preload library's path.
  */
@@ -47,6 +48,7 @@
 #include <unistd.h>
 
 #include "sva/sva.h"
+#include "stats_report.h"
 #include "sysfs/sysfs.h"
 
 #define EXIT_SKIP	77
@@ -65,6 +67,7 @@ struct run {
 	bool keep_going;
 	bool driver_name;		/* --driver-name: the 6.7+ personality */
 	bool stats;
+	bool stats_json;		/* --stats=json */
 };
 
 /* the stubs (CMP-12) */
@@ -484,33 +487,30 @@ static int run_command(char **argv, const sigset_t *old)
 	return status;
 }
 
+/* The report of `svactl stats` for the run's devices, on stderr (stdout is COMMAND's). */
 static void print_stats(const struct run *r)
 {
-	struct sva_wq_stats ws = { .size = sizeof(ws) };
-	unsigned int i, q;
+	json_object *jarr = r->stats_json ? json_object_new_array() : NULL;
 
-	for (i = 0; i < r->ndevs; i++) {
-		for (q = 0; sva_wq_stats(r->devs[i], q, &ws) == 0; q++) {
-			if (!ws.accepted && !ws.retries && !ws.dropped && !ws.ignored)
-				continue;
-			fprintf(stderr, "svarun: %s wq%u: accepted %llu retries %llu dropped %llu"
-				" ignored %llu completed %llu\n", sva_device_name(r->devs[i]), q,
-				(unsigned long long)ws.accepted, (unsigned long long)ws.retries,
-				(unsigned long long)ws.dropped, (unsigned long long)ws.ignored,
-				(unsigned long long)ws.completed);
-		}
+	for (unsigned int i = 0; i < r->ndevs; i++) {
+		if (i && !jarr)
+			fputc('\n', stderr);
+		stats_report(r->devs[i], jarr, stderr, stderr, "svarun --stats");
 	}
+	if (jarr)
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(jarr, JSON_C_TO_STRING_PRETTY));
+	json_object_put(jarr);
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats]"
+	fprintf(f, "usage: svarun [--config FILE.json] [--keep-going] [--driver-name] [--stats[=json]]"
 		   " -- COMMAND [ARGS...]\n"
 		   "Run COMMAND with the idxd sysfs tree and /dev/dsa of sva devices.\n"
 		   "  --config FILE   apply an accel-config JSON configuration and enable it\n"
 		   "  --keep-going    run COMMAND even if part of the configuration fails\n"
 		   "  --driver-name   WQs have driver_name, as with Linux 6.7+\n"
-		   "  --stats         print the devices' WQ counters at exit\n");
+		   "  --stats[=json]  print the devices' counters at exit (svactl stats)\n");
 }
 
 int main(int argc, char **argv)
@@ -519,7 +519,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "driver-name", no_argument, NULL, 'd' },
-		{ "stats", no_argument, NULL, 's' },
+		{ "stats", optional_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -533,6 +533,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 's') {
 			r.stats = true;
+			if (optarg && strcmp(optarg, "json") && strcmp(optarg, "table")) {
+				usage(stderr);
+				return 2;
+			}
+			r.stats_json = optarg && !strcmp(optarg, "json");
 		} else if (c == 'c') {
 			r.config = optarg;
 		} else if (c == 'k') {

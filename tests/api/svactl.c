@@ -5,7 +5,8 @@
  * config-wq writes in accel-config's order; device refusals exit 1 with
  * the device's message; usage errors exit 2; list and save-config print
  * the config dump; load-config restores a saved state; stats counts what
- * the device executed, as a table and as JSON.
+ * the device executed (by opcode, status, WQ, engine and PASID), as a
+ * table and as JSON.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -160,7 +161,10 @@ static void stats(struct sva_device *dev)
 	struct sva_portal *p;
 	struct dsa_hw_desc d;
 	json_object *arr, *o, *v, *w;
+	uint32_t pasid;
+	char row[128];
 
+	T_EQ(sva_bind(dev, &pasid), 0);
 	/* resident pages: no fault completions */
 	memset(src, 1, sizeof(src));
 	memset(dst, 0, sizeof(dst));
@@ -180,6 +184,10 @@ static void stats(struct sva_device *dev)
 	T_CHECK(strstr(out_buf, "dsa0 (enabled): 8 descriptors completed"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "memmove                 8"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "0x01   success"), "%s", out_buf);
+	/* the process's PASID row: 8 successes of 4 KiB */
+	snprintf(row, sizeof(row), "\n%-8u %10u %10u %8u %10u %14u %8u  -\n", pasid, 8, 8, 0, 0,
+		 8 * 4096, 0);
+	T_CHECK(strstr(out_buf, row), "no row \"%s\" in:\n%s", row, out_buf);
 	T_EQ(run(dev, "stats", "--json", "dsa0", NULL), 0);
 	arr = json_tokener_parse(out_buf);
 	T_CHECK(arr && json_object_array_length(arr) == 1, "stats --json: %s", out_buf);
@@ -194,6 +202,11 @@ static void stats(struct sva_device *dev)
 		json_object_get_int(w) == 8, "work_queues[0].accepted");
 	T_CHECK(json_object_object_get_ex(o, "engines", &v) && json_object_array_length(v) == 4,
 		"engines");
+	T_CHECK(json_object_object_get_ex(o, "pasids", &v) && json_object_array_length(v) == 1 &&
+		json_object_object_get_ex(json_object_array_get_idx(v, 0), "pasid", &w) &&
+		json_object_get_int64(w) == pasid &&
+		json_object_object_get_ex(json_object_array_get_idx(v, 0), "completed", &w) &&
+		json_object_get_int(w) == 8, "pasids[0]");
 	json_object_put(arr);
 	T_EQ(run(dev, "disable-wq", "dsa0/wq0.0", NULL), 0);
 	T_CHECK(!strcmp(out_buf, "disabled 1 wq(s) out of 1\n"), "%s", out_buf);

@@ -6,9 +6,12 @@
  * puts the lsmod/rmmod/modprobe stubs first on PATH, preloads the trap
  * library, applies --config files (refusing bad ones unless --keep-going),
  * forwards SIGTERM to the command, and leaves nothing behind: no mount on the host, no process of
- * the command's tree (background children included).
+ * the command's tree (background children included). --stats prints svactl's report after the
+ * command (table or JSON).
  */
 #include <signal.h>
+
+#include <json-c/json.h>
 
 #include "compat.h"
 
@@ -139,6 +142,33 @@ static void check_signal(const char *svarun)
 	T_EQ(leaked_mounts(), 0);
 }
 
+/*
+ * --stats prints svactl's report for the devices after the command, on
+ * stderr: every section, the command's own output first; --stats=json is
+ * the same as JSON; anything else is a usage error.
+ */
+static void check_stats(const char *svarun)
+{
+	static const char *const table[] = { "--stats", NULL };
+	static const char *const json[] = { "--stats=json", NULL };
+	static const char *const bad[] = { "--stats=yaml", NULL };
+	json_object *arr, *pasids;
+	char *p;
+
+	T_EQ(compat_run(svarun, table, NULL, "echo command-ran", out, sizeof(out)), 0);
+	p = strstr(out, "command-ran\n");
+	T_CHECK(p && strstr(p, "dsa0 (") && strstr(p, "descriptors completed") &&
+		strstr(p, "\nopcode ") && strstr(p, "\nstatus ") && strstr(p, "\nwq ") &&
+		strstr(p, "\nengine ") && strstr(p, "\npasid "), "report:\n%s", out);
+	T_EQ(compat_run(svarun, json, NULL, "true", out, sizeof(out)), 0);
+	arr = json_tokener_parse(out);
+	T_CHECK(arr && json_object_array_length(arr) == 1 &&
+		json_object_object_get_ex(json_object_array_get_idx(arr, 0), "pasids", &pasids),
+		"json report:\n%s", out);
+	json_object_put(arr);
+	T_EQ(compat_run(svarun, bad, NULL, "true", out, sizeof(out)), 2);
+}
+
 int main(void)
 {
 	const char *svarun = compat_require(false);
@@ -148,5 +178,6 @@ int main(void)
 	check_cleanup(svarun);
 	check_config(svarun);
 	check_signal(svarun);
+	check_stats(svarun);
 	return t_done("compat/svarun");
 }
