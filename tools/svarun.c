@@ -379,6 +379,8 @@ static int setup_mounts(struct run *r)
 			strerror(-e));
 		return e;
 	}
+	/* refusals name the rule on svarun's stderr, which the command shares (dmesg) */
+	sysfs_server_set_log(r->srv, stderr);
 	if ((e = bind_tree(r, "/sys/bus", "dsa")) ||
 	    (e = bind_tree(r, "/sys/devices", SYSFS_PCI_ROOT)) ||
 	    (e = bind_tree(r, "/sys/module", "idxd")))

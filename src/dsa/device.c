@@ -463,9 +463,12 @@ static uint8_t hw_enable_wq(struct dsa_dev *dev, unsigned int wq)
 	if (c->state == DSA_STATE_ENABLED)
 		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_ENABLED, "wq%u.%u: already enabled",
 				   p->id, wq);
-	if (!c->size || (c->shared && c->threshold > c->size))
-		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE, "wq%u.%u: size %u, threshold %u:"
-				   " needs size > 0 and threshold <= size", p->id, wq, c->size,
+	if (!c->size)
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE, "wq%u.%u: size must be 1..%u, got"
+				   " 0", p->id, wq, p->max_wq_size);
+	if (c->shared && c->threshold > c->size)
+		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_SIZE, "wq%u.%u: shared WQ needs"
+				   " threshold 1..%u (size), got %u", p->id, wq, c->size,
 				   c->threshold);
 	if (!c->priority)
 		return device_fail(dev, IDXD_CMDSTS_ERR_WQ_PRIOR, "wq%u.%u: priority must be"
@@ -474,8 +477,8 @@ static uint8_t hw_enable_wq(struct dsa_dev *dev, unsigned int wq)
 		return device_fail(dev, IDXD_CMDSTS_ERR_BOF_EN, "wq%u.%u: block_on_fault set but"
 				   " GENCAP.bof is 0", p->id, wq);
 	if (c->shared && !p->pasid_enabled)
-		return device_fail(dev, IDXD_CMDSTS_ERR_PASID_EN, "wq%u.%u: shared WQ without"
-				   " PASID", p->id, wq);
+		return device_fail(dev, IDXD_CMDSTS_ERR_PASID_EN, "wq%u.%u: shared WQ needs"
+				   " pasid_enabled=1, got 0", p->id, wq);
 	if (ceil_log2(c->max_batch) > gencap.max_batch_shift)
 		return device_fail(dev, IDXD_CMDSTS_ERR_MAX_BATCH_SIZE, "wq%u.%u: max_batch_size"
 				   " %u above device maximum %u", p->id, wq, c->max_batch,

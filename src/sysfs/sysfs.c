@@ -18,6 +18,7 @@
 #include <fuse.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct sysfs_server {
 	char *dev_root;			/* NULL: no nodes */
 	char *mountpoint;
 	pthread_mutex_t bind_lock;	/* one bind/unbind/reset + node sync at a time */
+	FILE *_Atomic log;		/* refusals with the rule they broke; NULL: quiet */
 	struct fuse *fuse;
 	pthread_t thread;
 	bool running;
@@ -100,6 +102,34 @@ void sysfs_sync_nodes(struct sysfs_server *s)
 	pthread_mutex_unlock(&s->bind_lock);
 }
 
+/*
+ * Where the kernel leaves a refused enable to a dev_err() line in dmesg
+ * and userspace to a hex cmd_status, print the device's own message,
+ * which names the rule and the values ("wq0.0: shared WQ needs threshold
+ * 1..16, got 0 (WQ_NO_THRESH)"). Only for calls the device refused, so
+ * the message is the one this call left. Returns r.
+ */
+static int log_refusal(struct sysfs_server *s, struct sva_device *d, int r)
+{
+	FILE *log = atomic_load(&s->log);
+	const char *why;
+
+	if (!r || !log)
+		return r;
+	why = sva_last_error(d);
+	if (why && *why)
+		fprintf(log, "svarun: %s: %s\n", sva_device_name(d), why);
+	else
+		fprintf(log, "svarun: %s: refused: %s\n", sva_device_name(d), strerror(-r));
+	fflush(log);
+	return r;
+}
+
+void sysfs_server_set_log(struct sysfs_server *s, FILE *log)
+{
+	atomic_store(&s->log, log);
+}
+
 /* bind and unbind (accel-config-compat.md §6) */
 
 static int wq_index(const char *name, unsigned int *ret)
@@ -120,14 +150,15 @@ static int do_bind(struct sysfs_server *s, int drv, const char *name)
 		return -ENODEV;
 	d = s->devs[dev];
 	if (drv == DRV_IDXD)
-		return strcmp(name, sva_device_name(d)) ? -ENODEV : sva_device_enable(d);
+		return strcmp(name, sva_device_name(d)) ? -ENODEV
+							 : log_refusal(s, d, sva_device_enable(d));
 	/*
 	 * sva serves user WQs only: the dmaengine and crypto drivers (kernel
 	 * WQs) match nothing, as on a kernel built without them.
 	 */
 	if (drv != DRV_USER || wq_index(name, &q))
 		return -ENODEV;
-	return sva_wq_enable(d, q);
+	return log_refusal(s, d, sva_wq_enable(d, q));
 }
 
 static int do_unbind(struct sysfs_server *s, int drv, const char *name)
@@ -140,10 +171,10 @@ static int do_unbind(struct sysfs_server *s, int drv, const char *name)
 		return -ENODEV;
 	d = s->devs[dev];
 	if (drv == DRV_IDXD)
-		return sva_device_disable(d);	/* disables every WQ first */
+		return log_refusal(s, d, sva_device_disable(d));	/* every WQ first */
 	if (wq_index(name, &q))
 		return -ENODEV;
-	return sva_wq_disable(d, q);
+	return log_refusal(s, d, sva_wq_disable(d, q));
 }
 
 static int do_control(struct sysfs_server *s, const char *cmd)
@@ -330,7 +361,8 @@ static int fs_write(const char *path, const char *buf, size_t len, off_t off,
 	memcpy(val, buf, n);
 	val[n] = '\0';
 	if (nd.kind == N_ATTR) {
-		r = sva_attr_set(s->devs[nd.dev], nd.obj, nd.attr, val);
+		r = log_refusal(s, s->devs[nd.dev],
+				sva_attr_set(s->devs[nd.dev], nd.obj, nd.attr, val));
 		return r ? r : (int)n;
 	}
 	/* driver core names and commands compare with sysfs_streq: one newline is ignored */
@@ -347,6 +379,7 @@ static int fs_write(const char *path, const char *buf, size_t len, off_t off,
 		r = do_bind(s, nd.drv, val);
 	else
 		r = do_unbind(s, nd.drv, val);
+
 	sync_nodes_locked(s);
 	pthread_mutex_unlock(&s->bind_lock);
 	return r ? r : (int)n;

@@ -44,6 +44,12 @@ struct sysfs_server;
 int sysfs_server_start(struct sva_device *const *devs, unsigned int ndevs,
 		       const char *mountpoint, const char *dev_root,
 		       struct sysfs_server **ret_server);
+/*
+ * Print refused stores and binds on log with the device's message, which
+ * names the violated rule, as "svarun: dsa0: <message>" (the dmesg line
+ * of the kernel driver, made readable). NULL, the default, is quiet.
+ */
+void sysfs_server_set_log(struct sysfs_server *s, FILE *log);
 /* Unmount, stop the thread and free. Accepts NULL; returns NULL. */
 struct sysfs_server *sysfs_server_stop(struct sysfs_server *s);
 

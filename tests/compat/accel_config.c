@@ -147,6 +147,20 @@ static const struct bad_case bad[] = {
 	{ PREP "accel-config config-wq dsa0/wq0.0 -n x -t 8 && accel-config enable-device dsa0 &&"
 	  " accel-config config-wq dsa0/wq0.0 --wq-size=8", 1,
 	  "size attribute write failed: Operation not permitted" },
+	/* svarun adds the rule and the values where the kernel leaves a hex code */
+	{ PREP "accel-config enable-device dsa0 && accel-config enable-wq dsa0/wq0.0", 1,
+	  "svarun: dsa0: wq0.0: name must be set, got \"\" (WQ_NO_NAME)" },
+	{ PREP "accel-config config-wq dsa0/wq0.0 -n x && accel-config enable-device dsa0 && "
+	  "accel-config enable-wq dsa0/wq0.0", 1,
+	  "svarun: dsa0: wq0.0: shared WQ needs threshold 1..16, got 0 (WQ_NO_THRESH)" },
+	{ "accel-config config-wq dsa0/wq0.0 --mode=shared --wq-size=4 --threshold=9", 1,
+	  "svarun: dsa0: wq0.0/threshold: 9 not in 1..4 (size)" },
+	{ "accel-config enable-device dsa0", 1,
+	  "svarun: dsa0: dsa0: needs a WQ with group_id >= 0 and size > 0, found none" },
+	/* the same through the sysfs files themselves */
+	{ PREP "echo dsa0 > /sys/bus/dsa/drivers/idxd/bind && "
+	  "echo wq0.0 > /sys/bus/dsa/drivers/user/bind", 1,
+	  "svarun: dsa0: wq0.0: name must be set, got \"\" (WQ_NO_NAME)" },
 	{ "accel-config disable-wq dsa0/wq0.1", 1, "is in disabled mode already" },
 	{ "accel-config disable-device dsa0", 1, "failed in dsa0" },
 };

@@ -315,7 +315,8 @@ static void test_wq_enable(void)
 	FAILS(dev, dsa_dev_wq_enable(dev, 0), -ENXIO, IDXD_SCMD_WQ_NO_THRESH,
 	      "wq0.0: shared WQ needs threshold 1..16, got 0");
 	wq0->threshold = 17;
-	FAILS(dev, dsa_dev_wq_enable(dev, 0), -ENXIO, IDXD_CMDSTS_ERR_WQ_SIZE, "threshold 17");
+	FAILS(dev, dsa_dev_wq_enable(dev, 0), -ENXIO, IDXD_CMDSTS_ERR_WQ_SIZE,
+	      "wq0.0: shared WQ needs threshold 1..16 (size), got 17");
 	wq0->threshold = 8;
 	FAILS(dev, dsa_dev_wq_enable(dev, 3), -EINVAL, IDXD_SCMD_WQ_NO_SIZE, "size", "got 0");
 	SET(dev, "wq0.0", "priority", "0", 0);
