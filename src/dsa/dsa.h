@@ -426,10 +426,16 @@ struct pstats_snap {
 
 int pstats_new(struct pstats **ret_ps);
 struct pstats *pstats_free(struct pstats *ps);
-/* Counting: lock-free and async-signal-safe; never fails (the "other" row). */
-void pstats_complete(struct pstats *ps, uint32_t pasid, uint8_t status, uint64_t bytes);
+/* Give engine (< DSA_MAX_ENGINES) its counters; before its thread runs. */
+int pstats_engine_attach(struct pstats *ps, unsigned int engine);
+/*
+ * Counting: lock-free and async-signal-safe; never fails (the "other" row).
+ * complete and abort are called by the engine's own thread only.
+ */
+void pstats_complete(struct pstats *ps, unsigned int engine, uint32_t pasid, uint8_t status,
+		     uint64_t bytes);
+void pstats_abort(struct pstats *ps, unsigned int engine, uint32_t pasid);
 void pstats_retry(struct pstats *ps, uint32_t pasid);
-void pstats_abort(struct pstats *ps, uint32_t pasid);
 /* Row index in first-seen order, "other" last if used; -ENOENT past the end. */
 int pstats_read(struct pstats *ps, unsigned int index, struct pstats_snap *ret);
 
@@ -572,8 +578,9 @@ void rt_lock(struct dsa_rt *rt);
 void rt_unlock(struct dsa_rt *rt);
 
 /* runtime.c: called by engines */
-void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
-		 const struct dsa_result *res);
+/* Account a descriptor engine executed (or dropped), from that engine's thread. */
+void rt_complete(struct dsa_rt *rt, unsigned int engine, struct wq_rt *wq,
+		 const struct wq_item *it, const struct dsa_result *res);
 void rt_wait_prior(struct dsa_rt *rt, struct wq_rt *wq, unsigned int wq_index,
 		   const struct wq_item *it, struct engine_rt *self);
 const struct dsa_caps *rt_caps(struct dsa_rt *rt);

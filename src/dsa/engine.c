@@ -327,7 +327,7 @@ static void *engine_main(void *arg)
 			atomic_fetch_add_explicit(&e->descs, res.descs, memory_order_relaxed);
 			atomic_fetch_add_explicit(&e->bytes, res.bytes, memory_order_relaxed);
 		}
-		rt_complete(e->rt, w, &it, &res);
+		rt_complete(e->rt, e->id, w, &it, &res);
 		atomic_fetch_add_explicit(&e->busy, engine_clock(e) - t0, memory_order_relaxed);
 		/* Pairs with the drainer's seq_cst load of busy: the record is written. */
 		atomic_store(&e->cur.busy, 0);

@@ -178,7 +178,8 @@ static void rt_drain_wq_to(struct dsa_rt *rt, unsigned int i, uint64_t t, uint32
 		sleep_us(10);
 }
 
-static void rt_account(struct dsa_rt *rt, const struct wq_item *it, const struct dsa_result *res)
+static void rt_account(struct dsa_rt *rt, unsigned int engine, const struct wq_item *it,
+		       const struct dsa_result *res)
 {
 	const struct dsa_hw_desc *d = &it->desc;
 	uint8_t status = res->status;
@@ -189,17 +190,17 @@ static void rt_account(struct dsa_rt *rt, const struct wq_item *it, const struct
 	    (status & DSA_COMP_STATUS_MASK) == DSA_COMP_PAGE_FAULT_IR)
 		atomic_fetch_add_explicit(&rt->faults, 1, memory_order_relaxed);
 	/* Under the PASID the descriptor was submitted with (the slot's, not its own field). */
-	pstats_complete(rt->pstats, it->pasid, status, res->bytes);
+	pstats_complete(rt->pstats, engine, it->pasid, status, res->bytes);
 }
 
-void rt_complete(struct dsa_rt *rt, struct wq_rt *wq, const struct wq_item *it,
-		 const struct dsa_result *res)
+void rt_complete(struct dsa_rt *rt, unsigned int engine, struct wq_rt *wq,
+		 const struct wq_item *it, const struct dsa_result *res)
 {
 	if (res->status == DSA_COMP_NONE) {
 		wq_rt_count(wq, WQ_STAT_ABORTED);
-		pstats_abort(rt->pstats, it->pasid);
+		pstats_abort(rt->pstats, engine, it->pasid);
 	} else {
-		rt_account(rt, it, res);
+		rt_account(rt, engine, it, res);
 		if (res->swerr.valid) {
 			atomic_fetch_add_explicit(&rt->swerrors, res->swerr_count,
 						  memory_order_relaxed);
@@ -291,7 +292,9 @@ static int rt_start_engines(struct dsa_rt *rt)
 		rt->engine_group[i] = g;
 		if (g < 0)
 			continue;
-		r = engine_rt_start(rt, i, rt->groups[g], rt->spin_us, &rt->spin_budget, &e);
+		r = pstats_engine_attach(rt->pstats, i);
+		if (!r)
+			r = engine_rt_start(rt, i, rt->groups[g], rt->spin_us, &rt->spin_budget, &e);
 		if (r) {
 			rt_stop_engines(rt);
 			return r;

@@ -4,10 +4,11 @@
  * in first-seen order with the "other" row last and only once used;
  * PASIDs that share an index word get rows of their own; statuses are
  * counted without the write bit, 0x3f and above together; PASID_INVALID
- * and everything past the 256 rows go to "other". Then four threads race
- * on fresh tables to claim the same new PASIDs (and a disjoint set each)
- * and count; every PASID is listed once, and every count is exact (TSan
- * runs this test).
+ * and everything past the 256 rows go to "other"; a row sums the slices
+ * of every engine. Then four threads (four engines, each counting in its
+ * slice, and all counting Retries) race on fresh tables to claim the same
+ * new PASIDs (and a disjoint set each); every PASID is listed once, and
+ * every count is exact (TSan runs this test).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,14 +39,17 @@ static void test_basic(void)
 	struct pstats_snap s;
 
 	T_EQ(pstats_new(&ps), 0);
+	T_EQ(pstats_engine_attach(ps, 0), 0);
+	T_EQ(pstats_engine_attach(ps, 1), 0);
+	T_EQ(pstats_engine_attach(ps, DSA_MAX_ENGINES), -EINVAL);
 	T_EQ(pstats_read(ps, 0, &s), -ENOENT);
 
-	pstats_complete(ps, 5, DSA_COMP_SUCCESS, 100);
-	pstats_complete(ps, 5, DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE, 0);
+	pstats_complete(ps, 0, 5, DSA_COMP_SUCCESS, 100);
+	pstats_complete(ps, 0, 5, DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE, 0);
 	pstats_retry(ps, 9);
 	/* 5 + 512 and 5 share their first index word */
-	pstats_complete(ps, 5 + 2 * PSTATS_ROWS, 0x45, 7);
-	pstats_abort(ps, 5);
+	pstats_complete(ps, 0, 5 + 2 * PSTATS_ROWS, 0x45, 7);
+	pstats_abort(ps, 1, 5);	/* another engine's slice, same row */
 
 	T_EQ(pstats_read(ps, 0, &s), 0);
 	T_EQ(s.pasid, 5);
@@ -64,7 +68,7 @@ static void test_basic(void)
 	/* "other" is not listed before it counted anything */
 	T_EQ(pstats_read(ps, 3, &s), -ENOENT);
 
-	pstats_complete(ps, PASID_INVALID, DSA_COMP_SUCCESS, 1);
+	pstats_complete(ps, 0, PASID_INVALID, DSA_COMP_SUCCESS, 1);
 	T_EQ(pstats_read(ps, 3, &s), 0);
 	T_EQ(s.pasid, PSTATS_OTHER);
 	T_EQ(s.by_status[DSA_COMP_SUCCESS], 1);
@@ -80,9 +84,10 @@ static void test_overflow(void)
 	uint64_t total = 0;
 
 	T_EQ(pstats_new(&ps), 0);
+	T_EQ(pstats_engine_attach(ps, 0), 0);
 	for (uint32_t p = 1; p <= 300; p++)
 		for (uint32_t k = 0; k < p % 3 + 1; k++)
-			pstats_complete(ps, p, DSA_COMP_SUCCESS, p);
+			pstats_complete(ps, 0, p, DSA_COMP_SUCCESS, p);
 	T_EQ(nrows(ps), PSTATS_ROWS + 1);
 	for (unsigned int i = 0; i < PSTATS_ROWS; i++) {
 		T_EQ(pstats_read(ps, i, &s), 0);
@@ -130,11 +135,12 @@ static void *racer(void *arg)
 		for (unsigned int k = 0; k < SHARED; k++) {
 			uint32_t p = shared_pasid(k);
 
-			pstats_complete(r->ps, p, DSA_COMP_SUCCESS, 1);
+			pstats_complete(r->ps, r->id, p, DSA_COMP_SUCCESS, 1);
 			pstats_retry(r->ps, p);
 		}
 		for (unsigned int k = 0; k < OWN; k++)
-			pstats_complete(r->ps, 100000 + r->id * 100 + k, DSA_COMP_PAGE_FAULT_IR, 2);
+			pstats_complete(r->ps, r->id, 100000 + r->id * 100 + k,
+					DSA_COMP_PAGE_FAULT_IR, 2);
 	}
 	return NULL;
 }
@@ -152,6 +158,8 @@ static void test_races(void)
 		unsigned int seen_shared = 0, seen_own = 0;
 
 		T_EQ(pstats_new(&ps), 0);
+		for (unsigned int t = 0; t < NTHREADS; t++)
+			T_EQ(pstats_engine_attach(ps, t), 0);
 		for (unsigned int t = 0; t < NTHREADS; t++) {
 			rc[t] = (struct race){ .ps = ps, .go = &go, .id = t };
 			pthread_create(&th[t], NULL, racer, &rc[t]);
