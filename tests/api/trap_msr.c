@@ -166,6 +166,14 @@ static void test_fork_child_bound(void)
 		struct sva_device *dev2;
 		uint32_t child_pasid;
 
+		/*
+		 * Keep the parent's portal address inaccessible: the new device's
+		 * own mappings could otherwise land in the hole, and ENQCMD to
+		 * ordinary writable memory is a Retry, not a fault.
+		 */
+		if (mmap(portal, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			 -1, 0) != portal)
+			_exit(19);
 		if (sva_device_new(&cfg, &dev2) || sva_bind(dev2, &child_pasid))
 			_exit(20);
 		sva_prep_noop(&noop, NULL, 0);

@@ -115,6 +115,27 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 	return st;
 }
 
+/*
+ * compat_run with `--config FILE` where FILE holds config (accel-config
+ * JSON), written to a temporary file for the run.
+ */
+static inline int compat_run_config(const char *svarun, const char *config, const char *script,
+				    char *out, size_t len)
+{
+	char path[] = "/tmp/svarun-config-XXXXXX", opt[64];
+	const char *opts[] = { opt, NULL };
+	FILE *f;
+	int fd, st;
+
+	fd = mkstemp(path);
+	if (fd < 0 || !(f = fdopen(fd, "w")) || fputs(config, f) < 0 || fclose(f))
+		T_FATAL("%s: %s", path, strerror(errno));
+	snprintf(opt, sizeof(opt), "--config=%s", path);
+	st = compat_run(svarun, opts, NULL, script, out, len);
+	unlink(path);
+	return st;
+}
+
 /* Occurrences of needle in hay. */
 static inline unsigned int compat_count(const char *hay, const char *needle)
 {

@@ -22,18 +22,11 @@ static const char config[] =
 int main(void)
 {
 	const char *svarun = compat_require(false);
-	char path[] = "/tmp/dsa_fault-config-XXXXXX", opt[64], script[512];
-	const char *opts[] = { opt, NULL };
-	FILE *f;
-	int fd, st;
+	char script[512];
+	int st;
 
-	fd = mkstemp(path);
-	if (fd < 0 || !(f = fdopen(fd, "w")) || fputs(config, f) < 0 || fclose(f))
-		T_FATAL("%s: %s", path, strerror(errno));
-	snprintf(opt, sizeof(opt), "--config=%s", path);
 	snprintf(script, sizeof(script), "%s /dev/dsa/wq0.2; echo status=$?", SVA_DSA_FAULT);
-	st = compat_run(svarun, opts, NULL, script, out, sizeof(out));
-	unlink(path);
+	st = compat_run_config(svarun, config, script, out, sizeof(out));
 	T_CHECK(st == 0, "exit %d:\n%s", st, out);
 	T_CHECK(strstr(out, "dsa_fault: ok\nstatus=0\n"), "%s", out);
 	return t_done("compat/dsa_fault");

@@ -35,17 +35,8 @@ static const char script[] =
 int main(void)
 {
 	const char *svarun = compat_require(true);
-	char path[] = "/tmp/dsa_test-config-XXXXXX", opt[64];
-	const char *opts[] = { opt, NULL };
-	FILE *f;
-	int fd, st;
+	int st = compat_run_config(svarun, config, script, out, sizeof(out));
 
-	fd = mkstemp(path);
-	if (fd < 0 || !(f = fdopen(fd, "w")) || fputs(config, f) < 0 || fclose(f))
-		T_FATAL("%s: %s", path, strerror(errno));
-	snprintf(opt, sizeof(opt), "--config=%s", path);
-	st = compat_run(svarun, opts, NULL, script, out, sizeof(out));
-	unlink(path);
 	T_CHECK(st == 0, "exit %d:\n%s", st, out);
 	T_CHECK(strstr(out, "by-name=0\n"), "%s", out);
 	T_CHECK(strstr(out, "swq-batch=0\n"), "%s", out);

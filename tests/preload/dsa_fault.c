@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsa_prog.h"
+
 #define PG		4096u
 #define NPAGES		8u
 #define LEN		(NPAGES * PG)
@@ -46,20 +48,6 @@ static int failures;
 			fputc('\n', stderr);                                      \
 		}                                                                 \
 	} while (0)
-
-static int wait_record(volatile struct dsa_completion_record *cr)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (cr->status == 0) {
-		_mm_pause();
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5)
-			return -1;
-	}
-	return cr->status;
-}
 
 /* One MEMMOVE of len bytes at offset off; returns the record's status. */
 static int copy(uint32_t off, uint32_t len, uint32_t flags, struct dsa_completion_record *cr)

@@ -23,26 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dsa_prog.h"
+
 #define THREADS 4
 #define PER_THREAD 2000
 #define LEN 512
 
 static void *swq_portal, *dwq_portal;
 static int failures;
-
-static int wait_record(volatile struct dsa_completion_record *cr)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (cr->status == 0) {
-		_mm_pause();
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5)
-			return -1;
-	}
-	return cr->status;
-}
 
 static void prep(struct dsa_hw_desc *d, struct dsa_completion_record *cr, void *dst,
 		 const void *src)
