@@ -42,7 +42,7 @@ struct rule {
 	{ "wq0.0", "type", "user" }, { "wq0.0", "name", "app" }
 
 static const struct rule rules[] = {
-	{ "a device needs a configured WQ", 0, { { NULL } }, DEV_ENABLE, -ENXIO, 0x800d0000,
+	{ "a device needs a configured WQ", 0, { { 0 } }, DEV_ENABLE, -ENXIO, 0x800d0000,
 	  "dsa0: needs a WQ with group_id >= 0 and size > 0, found none (WQ_NONE_CONFIGURED)" },
 	{ "a group with a WQ needs an engine", 0,
 	  { { "wq0.0", "group_id", "0" }, { "wq0.0", "size", "16" } }, DEV_ENABLE, -ENXIO,
