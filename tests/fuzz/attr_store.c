@@ -25,12 +25,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...)                                                                 \
-	do {                                                                      \
-		fprintf(stderr, "attr_store fuzz: " __VA_ARGS__);                 \
-		fputc('\n', stderr);                                              \
-		abort();                                                          \
-	} while (0)
+#define FAIL(...) T_FUZZ_FAIL(__VA_ARGS__)
 
 #define MAX_LINES	64
 #define VAL_MAX		4096

@@ -47,6 +47,17 @@ extern int t_failures;
 		fputc('\n', stderr);                                              \
 		exit(T_EXIT_FAIL);                                                \
 	} while (0)
+/*
+ * A fuzz target's invariant broke: abort(), which libFuzzer reports as a
+ * crash and saves the input for (exit() would not).
+ */
+#define T_FUZZ_FAIL(...)                                                          \
+	do {                                                                      \
+		fprintf(stderr, "%s: ", __FILE__);                                \
+		fprintf(stderr, __VA_ARGS__);                                     \
+		fputc('\n', stderr);                                              \
+		abort();                                                          \
+	} while (0)
 #define T_SKIP(...)                                                               \
 	do {                                                                      \
 		printf("SKIP: ");                                                 \
