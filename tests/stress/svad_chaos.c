@@ -75,7 +75,7 @@ static int submit(struct sva_portal *p, const struct dsa_hw_desc *d)
 }
 
 /* Verified work until told to stop (once: a single round). */
-static void client(int slot, uint64_t seed, bool once)
+static void client(int slot, bool once)
 {
 	static struct dsa_hw_desc list[NB] __attribute__((aligned(64)));
 	static struct dsa_completion_record crs[NB + 1] __attribute__((aligned(32)));
@@ -88,7 +88,6 @@ static void client(int slot, uint64_t seed, bool once)
 	if (sva_device_connect(sock, "dsa0", &dev) ||
 	    sva_portal_open(dev, 0, SVA_PORTAL_LIMITED, &p))
 		_exit(2);
-	t_seed(seed);
 	do {
 		int n = slot & 1 ? 1 : NB;
 
@@ -119,12 +118,19 @@ static void client(int slot, uint64_t seed, bool once)
 	_exit(0);
 }
 
-static pid_t spawn(int slot, uint64_t seed)
+/*
+ * The child inherits the parent's random state, which moves on with every
+ * kill, so no two clients copy the same lengths and bytes.
+ */
+static pid_t spawn(int slot)
 {
-	pid_t pid = t_fork_quiet();
+	pid_t pid;
+
+	t_rand();
+	pid = t_fork_quiet();
 
 	if (pid == 0)
-		client(slot, seed, false);
+		client(slot, false);
 	if (pid < 0)
 		T_FATAL("fork");
 	return pid;
@@ -136,7 +142,7 @@ static int probe(void)
 	pid_t pid = t_fork_quiet();
 
 	if (pid == 0)
-		client(1, 1234, true);
+		client(1, true);
 	return t_child_fate(pid);
 }
 
@@ -184,7 +190,7 @@ int main(void)
 	}
 
 	for (int i = 0; i < NCLIENT; i++)
-		pid[i] = spawn(i, t_rand());
+		pid[i] = spawn(i);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += secs;
 	for (;;) {
@@ -202,7 +208,7 @@ int main(void)
 		T_EQ(t_child_fate(pid[slot]), SIGKILL);
 		kills++;
 		atomic_store(&sh->in_batch[slot], 0);
-		pid[slot] = spawn(slot, t_rand());
+		pid[slot] = spawn(slot);
 	}
 	atomic_store(&sh->stop, 1);
 	for (int i = 0; i < NCLIENT; i++)

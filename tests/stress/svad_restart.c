@@ -184,7 +184,6 @@ static void client(void)
 	int64_t t0;
 	int r;
 
-	t_seed((uint64_t)getpid());
 	connect_client(&c);
 	pthread_create(&sub, NULL, submitter, &c);
 	pthread_create(&ctl, NULL, controller, &c);
