@@ -13,12 +13,15 @@
  * socket with the same command line; each client reconnects and its
  * copies are right again. The restarted svad shows the same devices and
  * WQs: sva_config_dump() in accel-config list format, idle objects
- * included, is byte for byte what the first svad showed at start. (svad
- * has no --config option in this tree yet, so "the same configuration" is
- * the default one; a config file would just be added to the arguments.)
+ * included, is byte for byte what the first svad showed at start. When
+ * svad has --config (its --help says so), both start from a file written
+ * with sva_config_save() (wq0.0 resized and renamed), and the dump must
+ * show that configuration; an svad without it is compared in its default
+ * configuration, and the test says so.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -236,6 +239,38 @@ static int fate_bounded(pid_t pid)
 	return t_child_fate(pid);
 }
 
+/* Does this svad take --config FILE? Asked through its usage text. */
+static bool has_config_option(void)
+{
+	FILE *f = popen(SVA_SVAD_PATH " --help 2>&1", "r");
+	char line[256];
+	bool found = false;
+
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, "--config") != NULL;
+	if (f)
+		pclose(f);
+	return found;
+}
+
+/* A configuration unlike the default: wq0.0 of size 32, threshold 24, "rst". */
+static void write_config(const char *path)
+{
+	struct sva_device *dev;
+
+	if (sva_device_new(NULL, &dev))
+		T_FATAL("embedded device");
+	T_EQ(sva_device_disable(dev), 0);
+	T_EQ(sva_attr_set(dev, "wq0.0", "size", "32"), 0);
+	T_EQ(sva_attr_set(dev, "wq0.0", "threshold", "24"), 0);
+	T_EQ(sva_attr_set(dev, "wq0.0", "name", "rst"), 0);
+	T_EQ(sva_device_enable(dev), 0);
+	T_EQ(sva_wq_enable(dev, 0), 0);
+	T_EQ(sva_wq_enable(dev, 1), 0);
+	T_EQ(sva_config_save(&dev, 1, path, 0), 0);
+	sva_device_free(dev);
+}
+
 static char *dump(void)
 {
 	struct sva_device *dev;
@@ -289,23 +324,43 @@ static void round_(struct t_svad *sv, int sig, const char *first)
 
 int main(void)
 {
-	static const char *const args[] = { "--mode", "0600", NULL };
+	static char path[] = "/tmp/sva-restart-config.XXXXXX";
+	const char *args[] = { "--mode", "0600", NULL, NULL, NULL };
+	bool config = has_config_option();
 	struct t_svad sv;
 	char *first;
+	int fd;
 
 	t_seed(3);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		T_FATAL("mmap");
+	if (config) {
+		fd = mkstemp(path);
+		if (fd < 0)
+			T_FATAL("mkstemp");
+		close(fd);
+		write_config(path);
+		args[2] = "--config";
+		args[3] = path;
+		printf("svad started and restarted with --config %s\n", path);
+	} else {
+		printf("svad has no --config: comparing its default configuration\n");
+	}
 	if (t_svad_start(&sv, SVA_SVAD_PATH, args))
 		T_FATAL("svad did not start");
 	sock = sv.socket;
 	first = dump();
 	T_CHECK(strstr(first, "\"wq0.0\"") && strstr(first, "\"wq0.1\""), "dump: %s", first);
+	if (config)
+		T_CHECK(strstr(first, "\"name\":\"rst\"") && strstr(first, "\"size\":32"),
+			"the configuration file was not applied: %s", first);
 	round_(&sv, SIGTERM, first);
 	round_(&sv, SIGKILL, first);
 	free(first);
 	T_EQ(t_svad_stop(&sv, SIGTERM), 0);
 	t_svad_cleanup(&sv);
+	if (config)
+		unlink(path);
 	return t_done("svad_restart");
 }
