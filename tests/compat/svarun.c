@@ -191,7 +191,9 @@ static void check_svad(const char *svarun, bool sigkill)
 	}
 	T_CHECK(strstr(buf, "daemon=/tmp/svarun.") && strstr(buf, "up\n"), "%s", buf);
 	svad = child_named(pid, "svad");
-	cmd = child_named(pid, "sleep");
+	/* "up" comes just before the exec: wait until the shell became sleep (bounded) */
+	for (i = 0; !(cmd = child_named(pid, "sleep")) && i < 1000; i++)
+		usleep(10000);
 	T_CHECK(svad > 0 && cmd > 0, "svad %d, command %d", (int)svad, (int)cmd);
 	if (svad > 0)
 		T_CHECK(getpgid(svad) == svad, "svad shares a process group (^C would stop it)");
