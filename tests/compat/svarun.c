@@ -173,7 +173,7 @@ static bool gone(pid_t pid)
 /* svad runs while the command does and is gone after svarun, however svarun ends. */
 static void check_svad(const char *svarun, bool sigkill)
 {
-	char buf[256] = "";
+	char buf[256] = "", *p, *e;
 	pid_t pid, svad, cmd;
 	int fd, st, i;
 	ssize_t n;
@@ -209,6 +209,12 @@ static void check_svad(const char *svarun, bool sigkill)
 			sigkill ? "SIGKILL" : "SIGTERM");
 	close(fd);
 	T_EQ(leaked_mounts(), 0);
+	/* the socket lived in the namespace's scratch tmpfs; its host directory goes too */
+	if (!sigkill && (p = strstr(buf, "daemon=")) && (e = strstr(p, "/svad.sock"))) {
+		*e = '\0';
+		T_CHECK(access(p + strlen("daemon="), F_OK) < 0, "%s left behind",
+			p + strlen("daemon="));
+	}
 }
 
 /* SIGTERM to svarun reaches the command; svarun then returns 128 + SIGTERM */
