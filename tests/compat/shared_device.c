@@ -10,6 +10,7 @@
  * disables it as idxd does: the node goes, the client's mapping stays,
  * its later ENQCMD is answered Retry and its MOVDIR64B is ignored (no
  * record), both counted by svad; re-enabled, the WQ serves a new open.
+ * Without SVA_DAEMON a node of the tree cannot be opened (ENXIO).
  *
  * The submissions use the ENQCMD/MOVDIR64B intrinsics on the mmap()ed
  * /dev/dsa nodes, as a DSA program written for idxd does.
@@ -129,6 +130,10 @@ static int inner(void)
 	prep(&d);
 	_movdir64b(dwq, &d);
 	wait_done();
+
+	/* a node of the tree without SVA_DAEMON: no device to reach (ENXIO) */
+	T_EQ(sh("SVA_DAEMON= sh -c 'exec 3<>/dev/dsa/wq0.0' 2>&1 | "
+		"grep -q 'No such device or address'"), 0);
 
 	/* the shared WQ, then disable-wq while we hold it */
 	swq = map_node("/dev/dsa/wq0.0", &sfd);
