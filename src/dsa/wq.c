@@ -18,9 +18,10 @@
  * snapshot of the head, and read the engines' line only when that snapshot
  * says the queue may be full. The head only grows, so the snapshot only
  * over-estimates occupancy: a stale one causes a re-read, never an
- * over-admission. Without this split the engine took the admission word's
- * line back after every descriptor, and an accepted ENQCMD cost ~39 ns
- * instead of ~29 (docs/PERFORMANCE.md, docs/DECISIONS.md).
+ * over-admission. Before this split (one occupancy word, decremented by
+ * every dequeue) an engine that kept pace with a burst took that line back
+ * after every descriptor, and an accepted ENQCMD cost ~39 ns; now ~13
+ * (docs/PERFORMANCE.md, docs/DECISIONS.md).
  *
  * Positions grow across restarts (a restart skips one), so a tail value
  * read before a close never matches again after the next start: the CAS

@@ -9,8 +9,9 @@
  * Between phases the queues drain, so the submitters' snapshot of the head
  * goes stale and must be refreshed (a refusal is final only after a fresh
  * read), and every fifth round disables and re-enables both WQs (positions
- * continue across the restart; the DWQ's portal is reopened). Every accepted descriptor completes once,
- * refused ones leave their record untouched, and the WQ counters match.
+ * continue across the restart; the DWQ's portal is reopened). Every
+ * accepted descriptor completes once, refused ones leave their record
+ * untouched, and the WQ counters match.
  */
 #include <pthread.h>
 #include <string.h>
@@ -93,8 +94,8 @@ static int phase(unsigned int wq, int lo, int hi, int *ret_total)
 		T_EQ(bad, 0);
 		if (jobs[t].posted)
 			jobs[t].accepted = done;
-		else
-			T_EQ(done, jobs[t].accepted);	/* accepted ones completed, refused untouched */
+		else	/* accepted ones completed, refused ones untouched */
+			T_EQ(done, jobs[t].accepted);
 		total += jobs[t].accepted;
 		if (t >= lo && t < hi)
 			part += jobs[t].accepted;
