@@ -88,8 +88,8 @@ struct wq_rt {
 	/*
 	 * Configuration snapshot, written only while closed. Submitters read
 	 * the fields they need before their admission CAS, possibly while a
-	 * restart rewrites them (they will then find the queue closed), so
-	 * those fields are relaxed atomics.
+	 * restart rewrites them (their CAS then fails: the tail has moved),
+	 * so those fields are relaxed atomics.
 	 */
 	_Atomic uint32_t size, threshold;
 	_Atomic bool shared;
@@ -274,7 +274,10 @@ static bool wq_admit(struct wq_rt *wq, bool unlimited, uint64_t *ret_pos)
 	do {
 		if (sva_unlikely(t & WQ_CLOSED))
 			return false;
-		/* Signed: after a failed CAS, h may be ahead of a stale t. */
+		/*
+		 * Signed: a refreshed h may be ahead of a stale t; the tail
+		 * has then moved on and the CAS fails, reloading t.
+		 */
 		if (sva_unlikely((int64_t)(t - h) >= limit)) {
 			/* Pairs with the release in wq_rt_dequeue's store of head. */
 			h = atomic_load_explicit(&wq->head, memory_order_acquire);
