@@ -21,15 +21,26 @@
  * returns: it is the subreaper of the command's process tree and the
  * namespace dies with it.
  *
- * --config applies an accel-config JSON configuration (save-config's
- * output) and enables what it lists before COMMAND starts; a store or
- * enable it cannot apply ends svarun with status 1 unless --keep-going,
- * which applies the rest and runs COMMAND anyway. --driver-name gives the
- * devices the WQ driver_name attribute of Linux 6.7+ (CMP-4). --stats
- * prints the report of `svactl stats` for the devices on stderr when
- * COMMAND has exited (a table, or JSON with --stats=json).
+ * The devices live in an svad that svarun starts inside its namespace on
+ * a private socket (svad --unconfigured [--driver-name]) and stops at
+ * exit: the tree serves them over sva_device_connect() handles, and
+ * COMMAND gets SVA_DAEMON, so the trap library's portals reach the same
+ * live devices (one device, shared by accel-config and every program).
+ * svad dies with svarun even when svarun is SIGKILLed (PR_SET_PDEATHSIG).
  *
- * Environment: SVA_TRAP_LIB overrides the preload library's path.
+ * --config applies an accel-config JSON configuration (save-config's
+ * output) and enables what it lists before COMMAND starts, with
+ * sva_config_load() over the daemon handle; a store or enable it cannot
+ * apply ends svarun with status 1 unless --keep-going, which keeps what
+ * was applied and runs COMMAND anyway. --driver-name gives the devices the
+ * WQ driver_name attribute of Linux 6.7+ (CMP-4). --stats prints the
+ * report of `svactl stats` for the devices on stderr when COMMAND has
+ * exited (a table, or JSON with --stats=json): what the command's
+ * programs did on them, per opcode, status, WQ, engine and PASID.
+ *
+ * Environment: SVA_TRAP_LIB and SVA_SVAD override the paths of the preload
+ * library and of svad (default: next to svarun in the build tree, else the
+ * dynamic loader's and PATH's choice).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -45,9 +56,11 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sva/sva.h"
+#include "sva/sva_config.h"
 #include "stats_report.h"
 #include "sysfs/sysfs.h"
 
@@ -63,6 +76,9 @@ struct run {
 	struct sva_device *devs[SYSFS_MAX_DEVICES];
 	unsigned int ndevs;
 	struct sysfs_server *srv;
+	pid_t svad;			/* 0: not running (or already reaped) */
+	bool svad_failed;		/* a real error, not missing privileges: exit 1 */
+	char sock[PATH_MAX + 16];	/* svad's socket, in the scratch tmpfs */
 	const char *config;		/* --config FILE.json */
 	bool keep_going;
 	bool driver_name;		/* --driver-name: the 6.7+ personality */
@@ -99,37 +115,139 @@ static int stub_main(const char *name, int argc, char **argv)
 	return 0;
 }
 
-/* devices */
+/* devices: an svad of our own */
 
-/*
- * The devices the tree serves: today one embedded device, hosted in this
- * process, in its power-on state (accel-config-compat.md §4). With svad
- * this becomes sva_device_connect() to the daemon, so that the program's
- * portals (libsva-trap.so with SVA_DAEMON) reach the same device.
- */
-static int sysfs_devices_open(struct run *r)
+/* A file next to svarun in the build tree (build/tools/svarun: ../src/NAME), else NULL. */
+static const char *build_tree_file(const char *name, char *buf, size_t len)
 {
-	struct sva_device_config cfg = {
-		.size = sizeof(cfg), .version = SVA_CONFIG_VERSION,
-		.flags = SVA_CONFIG_UNCONFIGURED,
-	};
-	int e;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (r->driver_name)
-		cfg.flags |= SVA_CONFIG_DRIVER_NAME;
-	e = sva_device_new(&cfg, &r->devs[0]);
-	if (e)
-		return e;
-	r->ndevs = 1;
-	return 0;
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	if (snprintf(buf, len, "%s/../src/%s", exe, name) >= (int)len || access(buf, R_OK))
+		return NULL;
+	return buf;
 }
 
-static void sysfs_devices_close(struct run *r)
+/*
+ * Start svad on r->sock with the devices in their power-on state
+ * (accel-config-compat.md §4) and wait until it serves. It runs in our
+ * namespace, in a process group of its own (a terminal's ^C goes to
+ * COMMAND, not to it), with SIGTERM as its parent-death signal: however
+ * svarun ends, svad shuts down cleanly (docs/COMPAT.md).
+ */
+static int svad_start(struct run *r, const sigset_t *old)
 {
+	char path[PATH_MAX];
+	const char *svad = getenv("SVA_SVAD");
+	pid_t parent = getpid(), pid;
+	int i, st;
+
+	if (!svad)
+		svad = build_tree_file("svad", path, sizeof(path));
+	if (!svad)
+		svad = "svad";
+	snprintf(r->sock, sizeof(r->sock), "%s/svad.sock", r->work);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		const char *argv[] = { "svad", "--socket", r->sock, "--mode", "0666", "--devices",
+				       "1", "--unconfigured", "--quiet",
+				       r->driver_name ? "--driver-name" : NULL, NULL };
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)	/* svarun died before the line above */
+			_exit(1);
+		setpgid(0, 0);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);	/* stderr stays: svad's errors are svarun's */
+		}
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execvp(svad, (char *const *)argv);
+		fprintf(stderr, "svarun: cannot run %s: %s\n", svad, strerror(errno));
+		_exit(127);
+	}
+	r->svad = pid;
+	/* it serves once dsa0 answers; give up if it exits or takes over 30 s */
+	for (i = 0; i < 3000; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int e = sva_device_connect(r->sock, "dsa0", &r->devs[0]);
+
+		if (!e) {
+			r->ndevs = 1;
+			return 0;
+		}
+		if (e != -ENODEV)
+			return e;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			r->svad = 0;
+			return -ECHILD;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Close the handles, then stop svad: SIGTERM, SIGKILL if it has not ended in 15 s. */
+static void svad_stop(struct run *r)
+{
+	int i, st;
+
 	while (r->ndevs) {
 		r->ndevs--;
 		r->devs[r->ndevs] = sva_device_free(r->devs[r->ndevs]);
 	}
+	if (!r->svad)
+		return;
+	kill(r->svad, SIGTERM);
+	for (i = 0; i < 1500 && waitpid(r->svad, &st, WNOHANG) == 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	if (i == 1500) {
+		fprintf(stderr, "svarun: svad did not stop; killing it\n");
+		kill(r->svad, SIGKILL);
+		waitpid(r->svad, &st, 0);
+	}
+	r->svad = 0;
+}
+
+/*
+ * --config: load the file into every device over the daemon handle, as
+ * `accel-config load-config -f -e` after a module reload. A device the
+ * file has no entry for is left alone; a file for none of them fails.
+ */
+static int apply_config(struct run *r)
+{
+	unsigned int i, applied = 0;
+	char msg[512];
+	int e, first = 0;
+
+	for (i = 0; i < r->ndevs; i++) {
+		msg[0] = '\0';
+		e = sva_config_load(r->devs[i], r->config,
+				    SVA_LOAD_FORCE | SVA_LOAD_RESET | SVA_LOAD_ENABLE, msg,
+				    sizeof(msg));
+		if (e == -ENODEV)
+			continue;
+		if (e) {
+			fprintf(stderr, "svarun: config: %s: %s\n", sva_device_name(r->devs[i]),
+				msg[0] ? msg : strerror(-e));
+			if (!first)
+				first = e;
+			continue;
+		}
+		applied++;
+	}
+	if (!applied && !first) {
+		fprintf(stderr, "svarun: config: %s: no entry for dsa0\n", r->config);
+		first = -ENODEV;
+	}
+	return first;
 }
 
 /* mounts */
@@ -293,21 +411,12 @@ static int bind_tree(struct run *r, const char *parent, const char *name)
 static const char *trap_lib(char *buf, size_t len)
 {
 	const char *env = getenv("SVA_TRAP_LIB");
-	char exe[PATH_MAX];
-	ssize_t n;
+	const char *built = build_tree_file("libsva-trap.so", buf, len);
 
 	if (env)
 		return env;
-	/* the build tree: build/tools/svarun next to build/src/libsva-trap.so */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		if (snprintf(buf, len, "%s/../src/libsva-trap.so", exe) < (int)len &&
-		    access(buf, R_OK) == 0)
-			return buf;
-	}
-	return "libsva-trap.so";	/* installed: found by the dynamic loader */
+	/* else installed: found by the dynamic loader */
+	return built ? built : "libsva-trap.so";
 }
 
 /* PATH stubs and the preload, set before any thread exists (setenv is not thread-safe) */
@@ -343,12 +452,14 @@ static int setup_env(struct run *r)
 	free(v);
 	snprintf(link, sizeof(link), "%s/sva_control", r->fs);
 	setenv("SVARUN_CONTROL", link, 1);
+	/* the programs' devices (sva_device_new(NULL), the trap library's nodes) */
+	setenv("SVA_DAEMON", r->sock, 1);
 	/* the banner would be printed by every process of the tree */
 	setenv("SVA_TRAP_QUIET", "1", 0);
 	return 0;
 }
 
-static int setup_mounts(struct run *r)
+static int setup_mounts(struct run *r, const sigset_t *old)
 {
 	int e;
 
@@ -365,7 +476,16 @@ static int setup_mounts(struct run *r)
 	if ((e = do_mount(r, "svarun", r->work, "tmpfs", MS_NOSUID, "mode=0755")))
 		return e;
 	snprintf(r->fs, sizeof(r->fs), "%s/sys", r->work);
-	if ((e = mkdir_p(r->fs, 0755)) || (e = setup_env(r)))
+	if ((e = mkdir_p(r->fs, 0755)))
+		return e;
+	/* before setup_env: svad gets neither the preload nor the stubs */
+	e = svad_start(r, old);
+	if (e) {
+		fprintf(stderr, "svarun: svad did not start: %s\n", strerror(-e));
+		r->svad_failed = true;
+		return e;
+	}
+	if ((e = setup_env(r)))
 		return e;
 	/* /dev first: the server creates WQ nodes in /dev/dsa from the start */
 	if ((e = overlay_dir(r, "/dev", "dsa")) || (e = overlay_dir(r, "/dev", "iax")))
@@ -408,15 +528,21 @@ static void teardown(struct run *r)
 
 /* the command */
 
-/* Kill and reap every remaining descendant (we are their subreaper). */
-static void reap_all(pid_t self)
+/*
+ * Kill and reap every remaining descendant (we are their subreaper) but
+ * svad, which is stopped last, after the tree that uses it.
+ */
+static void reap_all(struct run *r, pid_t self)
 {
 	char path[64], buf[512], *p;
 	struct dirent *de;
+	unsigned int n;
+	pid_t pid;
 	DIR *d;
 	int st;
 
 	for (;;) {
+		n = 0;
 		d = opendir("/proc");
 		while (d && (de = readdir(d))) {
 			FILE *f;
@@ -434,13 +560,21 @@ static void reap_all(pid_t self)
 			if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
 				sscanf(p + 1, " %*c %d", &ppid);
 			fclose(f);
-			if (ppid == self)
-				kill(atoi(de->d_name), SIGKILL);
+			pid = atoi(de->d_name);
+			if (ppid == self && pid != r->svad) {
+				kill(pid, SIGKILL);
+				n++;	/* zombies count too: they are reaped below */
+			}
 		}
 		if (d)
 			closedir(d);
-		if (waitpid(-1, &st, 0) < 0 && errno == ECHILD)
+		if (!n)
 			return;
+		pid = waitpid(-1, &st, 0);
+		if (pid < 0 && errno == ECHILD)
+			return;
+		if (pid > 0 && pid == r->svad)
+			r->svad = 0;
 	}
 }
 
@@ -455,7 +589,7 @@ static void taken_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-static int run_command(char **argv, const sigset_t *old)
+static int run_command(struct run *r, char **argv, const sigset_t *old)
 {
 	sigset_t set;
 	pid_t child, pid, self = getpid();
@@ -483,9 +617,14 @@ static int run_command(char **argv, const sigset_t *old)
 		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 			if (pid == child)
 				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			if (pid == r->svad) {
+				/* the devices are gone: the command sees -ESHUTDOWN */
+				fprintf(stderr, "svarun: svad ended early (status %#x)\n", st);
+				r->svad = 0;
+			}
 		}
 	}
-	reap_all(self);
+	reap_all(r, self);
 	return status;
 }
 
@@ -563,35 +702,30 @@ int main(int argc, char **argv)
 	taken_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
-	e = sysfs_devices_open(&r);
-	if (e) {
-		fprintf(stderr, "svarun: cannot create the devices: %s\n", strerror(-e));
-		return 1;
-	}
-	e = setup_mounts(&r);
+	e = setup_mounts(&r, &old);
 	if (!e && r.config) {
 		/* the nodes of what the file enables appear before COMMAND starts */
-		e = sysfs_config_load(r.devs, r.ndevs, r.config, r.keep_going, stderr);
+		e = apply_config(&r);
 		sysfs_sync_nodes(r.srv);
 		if (e && !r.keep_going) {
 			teardown(&r);
-			sysfs_devices_close(&r);
+			svad_stop(&r);
 			return 1;
 		}
 		e = 0;
 	}
 	if (e) {
 		teardown(&r);
-		sysfs_devices_close(&r);
+		svad_stop(&r);
 		/* missing privileges or kernel features: the caller's test is skipped */
-		return e == -ENOMEM ? 1 : EXIT_SKIP;
+		return e == -ENOMEM || r.svad_failed ? 1 : EXIT_SKIP;
 	}
-	status = run_command(argv + optind, &old);
+	status = run_command(&r, argv + optind, &old);
 	if (status < 0)
 		fprintf(stderr, "svarun: cannot run %s: %s\n", argv[optind], strerror(-status));
 	if (r.stats)
 		print_stats(&r);
 	teardown(&r);
-	sysfs_devices_close(&r);
+	svad_stop(&r);
 	return status < 0 ? 1 : status;
 }

@@ -170,7 +170,8 @@ static int stats(struct svad_conn *c, const struct proto_msg *m, struct sva_devi
 
 static_assert(offsetof(struct proto_attr, device_id) == offsetof(struct proto_dev, device_id) &&
 	      offsetof(struct proto_admin, device_id) == offsetof(struct proto_dev, device_id) &&
-	      offsetof(struct proto_stats, device_id) == offsetof(struct proto_dev, device_id),
+	      offsetof(struct proto_stats, device_id) == offsetof(struct proto_dev, device_id) &&
+	      offsetof(struct proto_attr_info, device_id) == offsetof(struct proto_dev, device_id),
 	      "admin bodies start with device_id");
 
 int admin_request(struct svad_conn *c, const struct proto_msg *m)
@@ -186,10 +187,26 @@ int admin_request(struct svad_conn *c, const struct proto_msg *m)
 	dev = c->sd->dev[d];
 	switch (m->hdr.type) {
 	case PROTO_ATTR_GET:
-		r = sva_attr_get(dev, m->body.attr.obj, m->body.attr.attr, buf, sizeof(buf));
+		/*
+		 * The bytes a read() of the sysfs file returns, then a NUL: the
+		 * client tells an empty file from an empty value (proto.h).
+		 */
+		r = sva_attr_show(dev, m->body.attr.obj, m->body.attr.attr, buf, sizeof(buf) - 1);
 		if (r < 0)
 			return reply_err(c, m, r);
+		buf[r] = '\0';
 		return server_reply(c, m, 0, NULL, buf, (size_t)r + 1, NULL, 0);
+	case PROTO_ATTR_INFO: {
+		struct proto_reply rep = { 0 };
+		unsigned int flags;
+
+		r = sva_attr_info(dev, m->body.attr_info.obj, m->body.attr_info.index, buf,
+				  sizeof(buf), &flags);
+		if (r < 0)
+			return reply_err(c, m, r);
+		rep.u.attr_info.flags = flags & SVA_ATTR_WRITABLE ? PROTO_ATTR_WRITABLE : 0;
+		return server_reply(c, m, 0, &rep, buf, strlen(buf) + 1, NULL, 0);
+	}
 	case PROTO_ATTR_SET:
 		if (!c->privileged)
 			return reply_err(c, m, -EPERM);

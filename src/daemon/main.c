@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "sva/sva_config.h"
 
 #define SVAD_DEFAULT_SOCKET	"/run/sva/sva.sock"
 
 static enum svad_log log_where = SVAD_LOG_STDERR;
 static bool log_verbose;
+static bool log_quiet;		/* --quiet: warnings and errors only */
 
 void svad_log_init(enum svad_log where, bool verbose)
 {
@@ -35,7 +37,7 @@ void svad_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (prio > LOG_NOTICE && !log_verbose)
+	if ((prio > LOG_NOTICE && !log_verbose) || (prio > LOG_WARNING && log_quiet))
 		return;
 	va_start(ap, fmt);
 	if (log_where == SVAD_LOG_JOURNAL) {
@@ -56,13 +58,18 @@ static void usage(FILE *f)
 		"  --mode OCTAL          socket permissions (default 0660)\n"
 		"  --group NAME          socket group (default: svad's)\n"
 		"  --devices N           host N default devices dsa0.. (default 1, max %u)\n"
+		"  --unconfigured        devices start in their power-on state: disabled, empty\n"
+		"  --driver-name         WQs have driver_name, as with Linux 6.7+\n"
+		"  --config FILE         configure and enable the devices from an accel-config\n"
+		"                        JSON file (save-config's output) before serving\n"
 		"  --max-clients N       client processes (default %u)\n"
 		"  --max-conns N         connections per process (default %u)\n"
 		"  --max-portals N       open portals per process (default %u)\n"
 		"  --ring-slots N        ring slots per portal, a power of two (default %u)\n"
 		"  --foreground          stay in the foreground (the default; for systemd)\n"
 		"  --log stderr|journal  where messages go (default stderr)\n"
-		"  --verbose             also log connections and client exits\n",
+		"  --verbose             also log connections and client exits\n"
+		"  --quiet               log only warnings and errors\n",
 		PROTO_MAX_DEVICES, SVAD_DEFAULT_PROCS, SVAD_DEFAULT_CONNS, SVAD_DEFAULT_PORTALS,
 		RING_SLOTS_DEFAULT);
 }
@@ -82,7 +89,8 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, int bas
 }
 
 enum { OPT_SOCKET = 256, OPT_MODE, OPT_GROUP, OPT_DEVICES, OPT_FOREGROUND, OPT_LOG,
-       OPT_CLIENTS, OPT_CONNS, OPT_PORTALS, OPT_SLOTS, OPT_VERBOSE, OPT_HELP };
+       OPT_CLIENTS, OPT_CONNS, OPT_PORTALS, OPT_SLOTS, OPT_VERBOSE, OPT_HELP, OPT_UNCONFIGURED,
+       OPT_DRIVER_NAME, OPT_CONFIG, OPT_QUIET };
 
 static const struct option options[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -97,6 +105,10 @@ static const struct option options[] = {
 	{ "ring-slots", required_argument, NULL, OPT_SLOTS },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "unconfigured", no_argument, NULL, OPT_UNCONFIGURED },
+	{ "driver-name", no_argument, NULL, OPT_DRIVER_NAME },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ 0 },
 };
 
@@ -105,6 +117,9 @@ struct args {
 	unsigned long ndev;
 	enum svad_log log;
 	bool verbose;
+	bool quiet;
+	uint32_t dev_flags;		/* SVA_CONFIG_UNCONFIGURED, SVA_CONFIG_DRIVER_NAME */
+	const char *config;		/* --config FILE */
 };
 
 static int parse_args(int argc, char **argv, struct svad *sd, struct args *a)
@@ -163,6 +178,18 @@ static int parse_args(int argc, char **argv, struct svad *sd, struct args *a)
 		case OPT_VERBOSE:
 			a->verbose = true;
 			break;
+		case OPT_QUIET:
+			a->quiet = true;
+			break;
+		case OPT_UNCONFIGURED:
+			a->dev_flags |= SVA_CONFIG_UNCONFIGURED;
+			break;
+		case OPT_DRIVER_NAME:
+			a->dev_flags |= SVA_CONFIG_DRIVER_NAME;
+			break;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
@@ -179,6 +206,42 @@ static int parse_args(int argc, char **argv, struct svad *sd, struct args *a)
 bad:
 	fprintf(stderr, "svad: bad value for --%s: %s\n", options[c - OPT_SOCKET].name, optarg);
 	return -EINVAL;
+}
+
+/*
+ * Load an accel-config JSON file into every hosted device, as
+ * `accel-config load-config -f -e` after a module reload would: each
+ * device is reset, configured from the file's entry of its name, and
+ * enabled with the WQs the entry lists. A device without an entry is left
+ * alone; a file that configures none of them is an error, as is every
+ * failed store or enable (reported with the device's reason).
+ */
+static int apply_config(struct svad *sd, const char *path)
+{
+	unsigned int i, applied = 0;
+	char msg[512];
+	int r;
+
+	for (i = 0; i < sd->ndev; i++) {
+		msg[0] = '\0';
+		r = sva_config_load(sd->dev[i], path,
+				    SVA_LOAD_FORCE | SVA_LOAD_RESET | SVA_LOAD_ENABLE, msg,
+				    sizeof(msg));
+		if (r == -ENODEV)
+			continue;
+		if (r) {
+			svad_log(3, "--config %s: %s: %s", path, sva_device_name(sd->dev[i]),
+				 msg[0] ? msg : strerror(-r));
+			return r;
+		}
+		applied++;
+	}
+	if (!applied) {
+		svad_log(3, "--config %s: no entry for any hosted device (dsa0..dsa%u)", path,
+			 sd->ndev - 1);
+		return -ENODEV;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -199,6 +262,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &sd, &a))
 		return 2;
 	svad_log_init(a.log, a.verbose);
+	log_quiet = a.quiet;
 	/*
 	 * Block SIGTERM/SIGINT before any thread exists (engines start with
 	 * the devices): every thread inherits the mask, so only the control
@@ -210,9 +274,17 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Devices dsa0..N-1 with the ready configuration of sva_device_new(NULL). */
+	/*
+	 * Devices dsa0..N-1: the ready configuration of sva_device_new(NULL),
+	 * or with --unconfigured / --driver-name the power-on state and the
+	 * 6.7+ personality that svarun's tree needs.
+	 */
 	for (sd.ndev = 0; sd.ndev < a.ndev; sd.ndev++) {
-		r = lib_device_new_embedded(NULL, &sd.dev[sd.ndev]);
+		struct sva_device_config cfg = {
+			.size = sizeof(cfg), .version = SVA_CONFIG_VERSION, .flags = a.dev_flags,
+		};
+
+		r = lib_device_new_embedded(a.dev_flags ? &cfg : NULL, &sd.dev[sd.ndev]);
 		if (r) {
 			svad_log(3, "device %u: %s", sd.ndev, strerror(-r));
 			goto out_devices;
@@ -220,13 +292,11 @@ int main(int argc, char **argv)
 	}
 
 	/*
-	 * CONFIGURATION HOOK (--config FILE, accel-config save-config JSON):
-	 * a loaded configuration is applied here, before any client can
-	 * connect, through the public API on sd.dev[]: sva_device_disable(),
-	 * sva_attr_set() per attribute, then sva_device_enable() and
-	 * sva_wq_enable(). Failures are reported with sva_last_error() and
-	 * make svad exit non-zero.
+	 * --config: applied before any client can connect, so nobody sees a
+	 * half-configured device. A bad file ends svad with status 1.
 	 */
+	if (a.config && apply_config(&sd, a.config))
+		goto out_devices;
 
 	r = server_init(&sd, &a.o);
 	if (r) {

@@ -34,6 +34,7 @@ static const size_t body_size[PROTO_TYPE_MAX] = {
 	[PROTO_ATTR_SET] = sizeof(struct proto_attr),
 	[PROTO_ADMIN] = sizeof(struct proto_admin),
 	[PROTO_STATUS] = sizeof(struct proto_dev),
+	[PROTO_ATTR_INFO] = sizeof(struct proto_attr_info),
 };
 
 ssize_t proto_body_size(unsigned int t)
@@ -127,6 +128,13 @@ static int check_attr(const struct proto_attr *a, bool set)
 	if (set ? !str_ok(a->val, sizeof(a->val), false) : !all_zero(a->val, sizeof(a->val)))
 		return -EINVAL;
 	return 0;
+}
+
+static int check_attr_info(const struct proto_attr_info *a)
+{
+	if (a->device_id >= PROTO_MAX_DEVICES || a->reserved0)
+		return -EINVAL;
+	return str_ok(a->obj, sizeof(a->obj), true) ? 0 : -EINVAL;
 }
 
 static int check_admin(const struct proto_admin *a)
@@ -227,6 +235,14 @@ static int check_reply(const struct proto_reply *r, const uint8_t *data)
 	case PROTO_ATTR_GET:
 		str = true;
 		break;
+	case PROTO_ATTR_INFO:
+		/* a name: non-empty, NUL-terminated */
+		if ((r->u.attr_info.flags & ~PROTO_ATTR_WRITABLE) || r->u.attr_info.reserved ||
+		    r->data_len < 2)
+			return -EINVAL;
+		str = true;
+		used = sizeof(r->u.attr_info);
+		break;
 	case PROTO_STATS:
 		stats = true;
 		break;
@@ -268,6 +284,8 @@ static int check_body(unsigned int type, const union proto_body *b, const uint8_
 		return check_attr(&b->attr, type == PROTO_ATTR_SET);
 	case PROTO_ADMIN:
 		return check_admin(&b->admin);
+	case PROTO_ATTR_INFO:
+		return check_attr_info(&b->attr_info);
 	case PROTO_REPLY:
 		return check_reply(&b->reply, data);
 	}

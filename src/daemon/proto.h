@@ -30,7 +30,7 @@
 
 #define PROTO_MAGIC		0x50415653u	/* "SVAP" in little-endian memory */
 #define PROTO_VERSION_MAJOR	1
-#define PROTO_VERSION_MINOR	1	/* 1.1: PROTO_STATS_PASID */
+#define PROTO_VERSION_MINOR	2	/* 1.1: ATTR_INFO; ATTR_GET answers the show bytes; 1.2: STATS_PASID */
 #define PROTO_VERSION		((PROTO_VERSION_MAJOR << 8) | PROTO_VERSION_MINOR)
 #define PROTO_VERSION_MAJOR_OF(v)	((unsigned int)(v) >> 8)
 #define PROTO_MAX_MSG		16384u	/* bound on any packet; sizes receive buffers */
@@ -58,10 +58,11 @@ enum proto_type {
 	PROTO_REPLY,		/* body: struct proto_reply (+ data), daemon to client only */
 	PROTO_DEVICE,		/* body: struct proto_device: look a device up by name */
 	PROTO_UNBIND,		/* body: struct proto_dev */
-	PROTO_ATTR_GET,		/* body: struct proto_attr (val zero); reply data: the value */
+	PROTO_ATTR_GET,		/* body: struct proto_attr (val zero); reply data: the show bytes */
 	PROTO_ATTR_SET,		/* body: struct proto_attr; privileged */
 	PROTO_ADMIN,		/* body: struct proto_admin */
 	PROTO_STATUS,		/* body: struct proto_dev; reply data: the last error text */
+	PROTO_ATTR_INFO,	/* body: struct proto_attr_info; reply data: the name (1.1) */
 	PROTO_TYPE_MAX,		/* first unknown type */
 };
 
@@ -131,7 +132,7 @@ enum proto_stats_kind {
 	PROTO_STATS_DEVICE,	/* data: struct sva_device_stats; index 0 */
 	PROTO_STATS_SWERROR,	/* data: the four SWERROR words; index 0 */
 	PROTO_STATS_DAEMON,	/* data: struct sva_daemon_stats; index 0 */
-	PROTO_STATS_PASID,	/* 1.1, data: struct sva_pasid_stats of row index; -ENOENT past the end */
+	PROTO_STATS_PASID,	/* 1.2, data: struct sva_pasid_stats of row index; -ENOENT past the end */
 	PROTO_STATS_KIND_MAX,
 };
 
@@ -150,7 +151,26 @@ struct proto_attr {
 	char attr[PROTO_ATTR_SIZE];	/* non-empty */
 	char val[PROTO_VAL_SIZE];	/* ATTR_SET: the value (may be ""); ATTR_GET: all zero */
 };
+/*
+ * The ATTR_GET reply data is what one read() of the sysfs file returns
+ * (sva_attr_show: "value\n", or nothing for an empty file such as an empty
+ * group list) followed by a NUL, so an empty file ("") and an empty value
+ * ("\n") stay apart.
+ */
 static_assert(sizeof(struct proto_attr) == 8 + 32 + 32 + 256, "proto_attr is wire ABI");
+
+/*
+ * The index-th attribute of obj (sva_attr_info): the reply carries its
+ * name as data and its flags in proto_attr_info_reply; -ENOENT past the
+ * last one or for an unknown object.
+ */
+struct proto_attr_info {
+	uint16_t device_id;	/* < PROTO_MAX_DEVICES */
+	uint16_t reserved0;
+	uint32_t index;		/* any: past the end is -ENOENT */
+	char obj[PROTO_OBJ_SIZE];	/* non-empty */
+};
+static_assert(sizeof(struct proto_attr_info) == 8 + 32, "proto_attr_info is wire ABI");
 
 /* Admin commands of sva.h; those marked P need a privileged peer. */
 enum proto_cmd {
@@ -211,6 +231,13 @@ struct proto_open_wq_reply {
 	uint32_t pasid;		/* the peer's PASID: opening binds, as open() does */
 };
 
+#define PROTO_ATTR_WRITABLE	(1u << 0)	/* proto_attr_info_reply.flags: SVA_ATTR_WRITABLE */
+
+struct proto_attr_info_reply {
+	uint32_t flags;		/* PROTO_ATTR_WRITABLE */
+	uint32_t reserved;
+};
+
 struct proto_cmd_reply {
 	uint32_t cmd_status;	/* the device's command status after the request */
 	uint32_t reserved;
@@ -236,6 +263,7 @@ struct proto_reply {
 		struct proto_bind_reply bind;
 		struct proto_open_wq_reply open_wq;
 		struct proto_cmd_reply cmd;	/* ADMIN, STATUS, ATTR_SET */
+		struct proto_attr_info_reply attr_info;
 		uint8_t raw[PROTO_REPLY_PAYLOAD];	/* others: none */
 	} u;
 };
@@ -253,6 +281,7 @@ union proto_body {
 	struct proto_stats stats;
 	struct proto_attr attr;
 	struct proto_admin admin;
+	struct proto_attr_info attr_info;
 	struct proto_reply reply;
 };
 

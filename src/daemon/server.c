@@ -179,8 +179,13 @@ static void do_accept(struct svad *sd)
 	}
 }
 
-/* Bind path, replacing a stale socket left by a crashed svad (only that). */
-static int listen_on(const char *path, int *ret_fd)
+/*
+ * Bind path, replacing a stale socket left by a crashed svad (only that),
+ * and give it its mode and group before listen(): until then a connect()
+ * is refused, so nobody can get in under the file's initial permissions
+ * and whoever reaches svad sees the configured ones.
+ */
+static int listen_on(const char *path, mode_t mode, gid_t gid, int *ret_fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -226,13 +231,23 @@ static int listen_on(const char *path, int *ret_fd)
 		}
 		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	}
-	if (!r && listen(fd, SERVER_BACKLOG))
-		r = -errno;
 	if (r)
 		goto err_close;
+	/* Permissions like /dev/dsa: the mode and group decide who may connect. */
+	if (chmod(path, mode) || (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid))) {
+		r = -errno;
+		svad_log(3, "%s: permissions: %s", path, strerror(errno));
+		goto err_unlink;
+	}
+	if (listen(fd, SERVER_BACKLOG)) {
+		r = -errno;
+		goto err_unlink;
+	}
 	*ret_fd = fd;
 	return 0;
 
+err_unlink:
+	unlink(path);
 err_close:
 	close(fd);
 	return r;
@@ -253,16 +268,9 @@ int server_init(struct svad *sd, const struct svad_opts *o)
 	sd->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (sd->signal_fd < 0 || sd->epoll_fd < 0)
 		return -errno;
-	r = listen_on(o->socket_path, &sd->listen_fd);
+	r = listen_on(o->socket_path, o->mode, o->gid, &sd->listen_fd);
 	if (r)
 		return r;
-	/* Permissions like /dev/dsa: the mode and group decide who may connect. */
-	if (chmod(o->socket_path, o->mode) ||
-	    (o->gid != (gid_t)-1 && chown(o->socket_path, (uid_t)-1, o->gid))) {
-		r = -errno;
-		svad_log(3, "%s: permissions: %s", o->socket_path, strerror(errno));
-		return r;
-	}
 	ev.data.ptr = &tag_listen;
 	if (epoll_ctl(sd->epoll_fd, EPOLL_CTL_ADD, sd->listen_fd, &ev))
 		return -errno;

@@ -497,7 +497,13 @@ enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struc
 			    uint32_t pasid, bool priv, bool unlimited);
 /* MOVDIR64B: posted; a full DWQ drops the descriptor. */
 enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d);
+/* Admitted and not yet dequeued (tail - head): reads the submitters' line. */
 uint32_t wq_rt_occupancy(const struct wq_rt *wq);
+/*
+ * The oldest admitted descriptor is published: what engines poll, reading
+ * only the engines' line and the ring slot, never the submitters' line.
+ */
+bool wq_rt_ready(const struct wq_rt *wq);
 /* Dequeue the oldest descriptor; cur is published before the slot is freed. */
 bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur *cur,
 		   unsigned int wq_index);

@@ -31,14 +31,20 @@ struct group_rt {
 	struct dsa_rt *rt;
 	unsigned int id;
 	pthread_mutex_t lock;		/* arbiter state and dequeue */
-	struct wq_rt *wqs[DSA_MAX_WQS];	/* lock; changed only while engines idle */
-	unsigned int nwqs;		/* lock */
 	unsigned int rr;		/* lock: the WQ being served */
-	_Atomic uint32_t doorbell;	/* futex word */
-	_Atomic uint32_t sleepers;
-	_Atomic uint32_t awake;		/* engines spinning or executing */
+	unsigned int nwqs;		/* lock */
 	_Atomic uint32_t spinning;	/* 0 or 1: the group's spinner */
 	_Atomic bool paused;		/* dispatch frozen (tests, observability) */
+	struct wq_rt *wqs[DSA_MAX_WQS];	/* lock; changed only while engines idle */
+	/*
+	 * What every submission reads (group_rt_kick), on a line engines write
+	 * only when they fall asleep or wake: not next to rr or spinning,
+	 * which change on every dispatch or idle spell, or each submission
+	 * would fetch the line back from the engine's CPU.
+	 */
+	_Atomic uint32_t doorbell __attribute__((aligned(64)));	/* futex word */
+	_Atomic uint32_t sleepers;
+	_Atomic uint32_t awake;		/* engines spinning or executing */
 };
 
 struct engine_rt {
@@ -139,13 +145,19 @@ void group_rt_set_wqs(struct group_rt *g, struct wq_rt **wqs, unsigned int n)
 	pthread_mutex_unlock(&g->lock);
 }
 
-static bool group_has_work(struct group_rt *g)
+/*
+ * Racy by design: a hint for the idle loop, re-checked under the lock.
+ * admitted: count descriptors admitted but not yet published, reading the
+ * submitters' line (only before sleeping, where a wakeup must not be lost);
+ * otherwise look only at published ones, as a spinning or busy engine must
+ * (wq_rt_ready).
+ */
+static bool group_has_work(struct group_rt *g, bool admitted)
 {
-	/* Racy by design: a hint for the idle loop, re-checked under the lock. */
 	for (unsigned int i = 0; i < __atomic_load_n(&g->nwqs, __ATOMIC_ACQUIRE); i++) {
 		struct wq_rt *w = __atomic_load_n(&g->wqs[i], __ATOMIC_RELAXED);
 
-		if (w && wq_rt_occupancy(w))
+		if (w && (admitted ? wq_rt_occupancy(w) != 0 : wq_rt_ready(w)))
 			return true;
 	}
 	return false;
@@ -167,7 +179,7 @@ void group_rt_kick(struct group_rt *g)
 /* A busy engine that sees a backlog wakes a sleeping peer of its group. */
 static void group_recruit(struct group_rt *g)
 {
-	if (atomic_load_explicit(&g->sleepers, memory_order_relaxed) && group_has_work(g)) {
+	if (atomic_load_explicit(&g->sleepers, memory_order_relaxed) && group_has_work(g, false)) {
 		atomic_fetch_add(&g->doorbell, 1);
 		futex(&g->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
 	}
@@ -189,7 +201,7 @@ static struct wq_rt *group_arbitrate(struct group_rt *g)
 			struct wq_rt *w = g->wqs[i];
 			int *credit = wq_rt_credit(w);
 
-			if (!wq_rt_occupancy(w))
+			if (!wq_rt_ready(w))
 				continue;
 			any = true;
 			if (*credit <= 0)
@@ -270,7 +282,7 @@ static void engine_idle(struct engine_rt *e)
 
 		while (!found && now_ns() - start < e->spin_ns) {
 			for (int i = 0; i < 64 && !found; i++) {
-				found = group_has_work(g) ||
+				found = group_has_work(g, false) ||
 					atomic_load_explicit(&e->stop, memory_order_relaxed);
 				sva_cpu_relax();
 			}
@@ -288,7 +300,7 @@ static void engine_idle(struct engine_rt *e)
 	atomic_fetch_add(&g->sleepers, 1);
 	uint32_t v = atomic_load(&g->doorbell);
 
-	if (!group_has_work(g) && !atomic_load(&e->stop)) {
+	if (!group_has_work(g, true) && !atomic_load(&e->stop)) {
 		atomic_fetch_add_explicit(&e->sleeps, 1, memory_order_relaxed);
 		/* The timeout only bounds the damage of a bug; wakeups come from kicks. */
 		futex(&g->doorbell, FUTEX_WAIT_PRIVATE, v, &ts);

@@ -3,14 +3,29 @@
  * Work queue runtime (dsa-device.md §3): admission, the descriptor ring and
  * occupancy.
  *
- * Admission is one compare-and-swap on a word holding the occupancy and a
- * CLOSED bit: a descriptor is accepted only while the queue is open and its
- * occupancy is below the portal's limit (threshold for the limited portal,
- * size for the unlimited one). That makes "accepted" and "refused" atomic
- * with respect to every other submitter and to disable (DEV-3).
- * An accepted descriptor then takes a ring position with fetch-and-add and
- * publishes its slot (a bounded MPMC ring with per-slot sequence numbers).
- * Occupancy counts slots in use, so a position is always free when taken.
+ * Admission is one compare-and-swap on the tail, the next ring position,
+ * which also carries a CLOSED bit: a descriptor is accepted only while the
+ * queue is open and tail - head (its occupancy) is below the portal's
+ * limit (threshold for the limited portal, size for the unlimited one), and
+ * the successful CAS both admits it and gives it its position. That makes
+ * "accepted" and "refused" atomic with respect to every other submitter and
+ * to disable (DEV-3). The submitter then publishes its slot (seq = pos + 1).
+ *
+ * Producers and consumers write disjoint cache lines: submitters the tail
+ * (and head_seen), engines the head. An engine learns of work from the
+ * ring slot it must read anyway, never from the tail, and frees a slot
+ * only by moving the head. Submitters bound occupancy with head_seen, a
+ * snapshot of the head, and read the engines' line only when that snapshot
+ * says the queue may be full. The head only grows, so the snapshot only
+ * over-estimates occupancy: a stale one causes a re-read, never an
+ * over-admission. Before this split (one occupancy word, decremented by
+ * every dequeue) an engine that kept pace with a burst took that line back
+ * after every descriptor, and an accepted ENQCMD cost ~39 ns; now ~13
+ * (docs/PERFORMANCE.md, docs/DECISIONS.md).
+ *
+ * Positions grow across restarts (a restart skips one), so a tail value
+ * read before a close never matches again after the next start: the CAS
+ * cannot succeed against a newer configuration or ring (no ABA).
  * Consumers are the engines of the WQ's group, serialised by the group lock.
  */
 #include <errno.h>
@@ -22,17 +37,30 @@
 #include "dsa.h"
 #include "sva/sva_barrier.h"
 
-#define WQ_CLOSED	(1u << 31)
-#define WQ_OCC_MASK	(WQ_CLOSED - 1)
+#define WQ_CLOSED	(1ull << 63)	/* in tail: admission refused */
 #define WQ_MAX_ABORTS	32
 
 struct wq_slot {
-	_Atomic uint64_t seq;		/* pos + 1: published for pos; pos + cap: free */
+	_Atomic uint64_t seq;		/* pos + 1: published for pos (only grows) */
 	uint32_t pasid;
 	bool priv;
 	struct as *as;
 	struct dsa_hw_desc desc;
 } __attribute__((aligned(64)));
+
+/*
+ * A ring of a power-of-two number of slots, mask with it so that a reader
+ * loads both with one pointer. Rings only grow and a replaced one is kept
+ * (prev) until the WQ is freed: an idle engine may poll a WQ it found in its
+ * group's list just before a restart (wq_rt_ready, without the group lock),
+ * and must read stale slots then, not freed memory. Growing in powers of
+ * two bounds what is kept to less than the current ring.
+ */
+struct wq_ring {
+	struct wq_ring *prev;		/* replaced ring, freed with the WQ */
+	uint64_t mask;			/* slots - 1 */
+	struct wq_slot slots[] __attribute__((aligned(64)));
+};
 
 struct wq_abort {
 	uint32_t pasid;			/* WQ_ANY_PASID for the whole WQ */
@@ -43,32 +71,33 @@ struct wq_rt {
 	unsigned int id;
 	struct pstats *pstats;		/* the device's per-PASID counters */
 	/*
-	 * One cache line each: the admission word is shared by submitters and
-	 * engines by nature, but the tail is producers' only and the head the
-	 * engines' only, so neither bounces with the other side's writes.
+	 * Submitters' line: the admission CAS, and their snapshot of head
+	 * (refreshed only when tail - head_seen reaches a limit). Engines
+	 * never read it while they have work, so it stays in the submitting
+	 * CPU's cache during a burst.
 	 */
-	_Atomic uint32_t state __attribute__((aligned(64)));	/* occupancy | WQ_CLOSED */
-	_Atomic uint64_t tail __attribute__((aligned(64)));	/* next position to take */
-	_Atomic uint64_t head __attribute__((aligned(64)));	/* next to dequeue (group lock) */
+	_Atomic uint64_t tail __attribute__((aligned(64)));	/* next position | WQ_CLOSED */
+	_Atomic uint64_t head_seen;	/* some earlier value of head: <= head */
 	/*
-	 * WRR counter, group lock: on the engines' line, not next to the
-	 * owner fields every MOVDIR64B reads, or each dequeue would take
+	 * Engines' line (group lock): head, and the WRR counter, not next to
+	 * the owner fields every MOVDIR64B reads, or each dequeue would take
 	 * that line from the submitter and each submission take it back.
 	 */
+	_Atomic uint64_t head __attribute__((aligned(64)));	/* next to dequeue */
 	int credit;
-	struct wq_slot *ring __attribute__((aligned(64)));
-	uint64_t cap, mask;		/* ring capacity, a power of two >= size */
+	_Atomic(struct wq_ring *) ring __attribute__((aligned(64)));	/* >= size slots */
 	/*
 	 * Configuration snapshot, written only while closed. Submitters read
 	 * the fields they need before their admission CAS, possibly while a
-	 * restart rewrites them (they will then find the queue closed), so
-	 * those fields are relaxed atomics.
+	 * restart rewrites them (their CAS then fails: the tail has moved),
+	 * so those fields are relaxed atomics.
 	 */
 	_Atomic uint32_t size, threshold;
 	_Atomic bool shared;
 	struct group_rt *_Atomic group;
 	uint8_t priority;
 	struct dsa_wq_attr attr;
+	_Atomic uint64_t skipped;	/* positions skipped by restarts (never accepted) */
 	_Atomic(struct as *) owner_as;	/* DWQ: the opener's address space */
 	_Atomic uint32_t owner_pasid;	/* DWQ: WQCFG.pasid */
 	pthread_mutex_t abort_lock;
@@ -91,7 +120,7 @@ int wq_rt_new(unsigned int id, struct pstats *ps, struct wq_rt **ret_wq)
 		return -ENOMEM;
 	wq->id = id;
 	wq->pstats = ps;
-	atomic_init(&wq->state, WQ_CLOSED);
+	atomic_init(&wq->tail, WQ_CLOSED);
 	atomic_init(&wq->owner_pasid, PASID_INVALID);
 	pthread_mutex_init(&wq->abort_lock, NULL);
 	*ret_wq = wq;
@@ -103,7 +132,10 @@ struct wq_rt *wq_rt_free(struct wq_rt *wq)
 	if (!wq)
 		return NULL;
 	pthread_mutex_destroy(&wq->abort_lock);
-	free(wq->ring);
+	for (struct wq_ring *r = atomic_load(&wq->ring), *prev; r; r = prev) {
+		prev = r->prev;
+		free(r);
+	}
 	free(wq);
 	return NULL;
 }
@@ -111,30 +143,38 @@ struct wq_rt *wq_rt_free(struct wq_rt *wq)
 int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa_wq_attr *attr,
 		struct group_rt *group)
 {
-	uint64_t cap = 1;
+	uint64_t cap = 1, t = atomic_load(&wq->tail);
+	struct wq_ring *old;
 
-	if (!(atomic_load(&wq->state) & WQ_CLOSED) || (atomic_load(&wq->state) & WQ_OCC_MASK))
+	if (!(t & WQ_CLOSED) || (t & ~WQ_CLOSED) != atomic_load(&wq->head))
 		return -EBUSY;
 	if (cfg->size == 0)
 		return -EINVAL;
 	while (cap < cfg->size)
 		cap <<= 1;
-	if (cap != wq->cap) {
-		struct wq_slot *ring = aligned_alloc(64, cap * sizeof(*ring));
+	old = atomic_load_explicit(&wq->ring, memory_order_relaxed);
+	if (!old || old->mask + 1 < cap) {
+		struct wq_ring *ring = aligned_alloc(64, sizeof(*ring) + cap * sizeof(ring->slots[0]));
 
 		if (!ring)
 			return -ENOMEM;
-		free(wq->ring);
-		wq->ring = ring;
-		wq->cap = cap;
-		wq->mask = cap - 1;
+		ring->prev = old;
+		ring->mask = cap - 1;
+		/* seq 0 is "published for position -1": never a position to come. */
+		for (uint64_t i = 0; i < cap; i++)
+			atomic_init(&ring->slots[i].seq, 0);
+		/* Pairs with the acquire in wq_slot(): mask and seqs are seen first. */
+		atomic_store_explicit(&wq->ring, ring, memory_order_release);
 	}
-	/* Slot i is free for position i: seq = i (the ring starts at position 0). */
-	atomic_fetch_add(&wq->stat[WQ_STAT_ACCEPTED], atomic_load(&wq->tail));
-	atomic_store(&wq->tail, 0);
-	atomic_store(&wq->head, 0);
-	for (uint64_t i = 0; i < cap; i++)
-		atomic_store_explicit(&wq->ring[i].seq, i, memory_order_relaxed);
+	/*
+	 * Skip one position (see the top of the file: no ABA across a
+	 * restart). The ring is empty, so head moves with the tail; slots keep
+	 * seq <= t, below every position to come.
+	 */
+	t = (t & ~WQ_CLOSED) + 1;
+	atomic_fetch_add_explicit(&wq->skipped, 1, memory_order_relaxed);
+	atomic_store(&wq->head, t);
+	atomic_store(&wq->head_seen, t);
 	atomic_store_explicit(&wq->size, cfg->size, memory_order_relaxed);
 	atomic_store_explicit(&wq->threshold, cfg->shared ? cfg->threshold : cfg->size,
 			      memory_order_relaxed);
@@ -144,19 +184,19 @@ int wq_rt_start(struct wq_rt *wq, const struct dsa_wq_cfg *cfg, const struct dsa
 	wq->attr = *attr;
 	wq->credit = cfg->priority;
 	wq_rt_clear_aborts(wq);
-	/* Pairs with the acquire load in admission: the snapshot is visible first. */
-	atomic_fetch_and_explicit(&wq->state, ~WQ_CLOSED, memory_order_release);
+	/* Pairs with the acquire load in wq_admit: the snapshot is visible first. */
+	atomic_store_explicit(&wq->tail, t, memory_order_release);
 	return 0;
 }
 
 void wq_rt_close(struct wq_rt *wq)
 {
-	atomic_fetch_or(&wq->state, WQ_CLOSED);
+	atomic_fetch_or(&wq->tail, WQ_CLOSED);
 }
 
 bool wq_rt_is_open(const struct wq_rt *wq)
 {
-	return !(atomic_load(&wq->state) & WQ_CLOSED);
+	return !(atomic_load(&wq->tail) & WQ_CLOSED);
 }
 
 unsigned int wq_rt_id(const struct wq_rt *wq)
@@ -205,35 +245,72 @@ void wq_rt_stats(const struct wq_rt *wq, uint64_t ret[6])
 	ret[WQ_STAT_COMPLETED] = atomic_load_explicit(&wq->stat_engine[0], memory_order_relaxed);
 	ret[WQ_STAT_ABORTED] = atomic_load_explicit(&wq->stat_engine[1], memory_order_relaxed);
 	/* Every accepted descriptor took exactly one ring position. */
-	ret[WQ_STAT_ACCEPTED] += atomic_load_explicit(&wq->tail, memory_order_relaxed);
+	ret[WQ_STAT_ACCEPTED] += (atomic_load_explicit(&wq->tail, memory_order_relaxed) & ~WQ_CLOSED) -
+				 atomic_load_explicit(&wq->skipped, memory_order_relaxed);
 }
 
-/* Take one unit of occupancy below limit, unless closed. */
-static bool wq_admit(struct wq_rt *wq, uint32_t limit)
+/*
+ * Take the next position while tail - head < limit (threshold, or size if
+ * unlimited), unless closed. Exact: head only grows, so h <= head at the
+ * CAS, and the CAS proves tail == t then; the occupancy it creates is at
+ * most t + 1 - head <= t + 1 - h <= limit. A refusal follows a fresh read
+ * of head taken after t, when the occupancy was at least t - h >= limit.
+ */
+static bool wq_admit(struct wq_rt *wq, bool unlimited, uint64_t *ret_pos)
 {
+	/*
+	 * head_seen before tail, so h <= t here. Acquire pairs with the
+	 * release that stored head_seen, which carries the engines' release
+	 * of head: their reads of the slot we may reuse are done.
+	 */
+	uint64_t h = atomic_load_explicit(&wq->head_seen, memory_order_acquire);
 	/* Acquire pairs with wq_rt_start's release: the config snapshot is seen. */
-	uint32_t s = atomic_load_explicit(&wq->state, memory_order_acquire);
+	uint64_t t = atomic_load_explicit(&wq->tail, memory_order_acquire);
+	/*
+	 * Read after the tail: if it belongs to a newer configuration than t,
+	 * the tail has moved on and the CAS below fails.
+	 */
+	int64_t limit = unlimited ? wq_rt_size(wq)
+				  : atomic_load_explicit(&wq->threshold, memory_order_relaxed);
 
 	do {
-		if (sva_unlikely((s & WQ_CLOSED) || (s & WQ_OCC_MASK) >= limit))
+		if (sva_unlikely(t & WQ_CLOSED))
 			return false;
-	} while (!atomic_compare_exchange_weak(&wq->state, &s, s + 1));
+		/*
+		 * Signed: a refreshed h may be ahead of a stale t; the tail
+		 * has then moved on and the CAS fails, reloading t.
+		 */
+		if (sva_unlikely((int64_t)(t - h) >= limit)) {
+			/* Pairs with the release in wq_rt_dequeue's store of head. */
+			h = atomic_load_explicit(&wq->head, memory_order_acquire);
+			if ((int64_t)(t - h) >= limit)
+				return false;
+			/* Pairs with the acquire above in other submitters. */
+			atomic_store_explicit(&wq->head_seen, h, memory_order_release);
+		}
+		/* seq_cst: group_rt_kick's loads must not pass it (Dekker with the sleeper). */
+	} while (!atomic_compare_exchange_weak(&wq->tail, &t, t + 1));
+	*ret_pos = t;
 	return true;
 }
 
-static void wq_publish(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as *as,
-		       uint32_t pasid, bool priv)
+static struct wq_slot *wq_slot(const struct wq_rt *wq, uint64_t pos)
 {
-	uint64_t pos = atomic_fetch_add_explicit(&wq->tail, 1, memory_order_relaxed);
-	struct wq_slot *slot = &wq->ring[pos & wq->mask];
+	/* Pairs with the release in wq_rt_start (a plain load on x86). */
+	const struct wq_ring *r = atomic_load_explicit(&wq->ring, memory_order_acquire);
+
+	return (struct wq_slot *)&r->slots[pos & r->mask];
+}
+
+static void wq_publish(struct wq_rt *wq, uint64_t pos, const struct dsa_hw_desc *d,
+		       struct as *as, uint32_t pasid, bool priv)
+{
+	struct wq_slot *slot = wq_slot(wq, pos);
 
 	/*
-	 * The admitted occupancy guarantees the slot's previous occupant was
-	 * released; the acquire pairs with the consumer's release of seq, so
-	 * its reads of the old contents are done before we overwrite them.
+	 * Admission saw head > pos - cap, so the slot's previous occupant was
+	 * dequeued and (acquire on head) the engine's reads of it are done.
 	 */
-	while (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos)
-		sva_cpu_relax();
 	memcpy(&slot->desc, d, sizeof(*d));
 	slot->as = as;
 	slot->pasid = pasid;
@@ -245,22 +322,22 @@ static void wq_publish(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as 
 enum wq_submit wq_rt_enqcmd(struct wq_rt *wq, const struct dsa_hw_desc *d, struct as *as,
 			    uint32_t pasid, bool priv, bool unlimited)
 {
-	uint32_t limit = unlimited ? wq_rt_size(wq)
-				   : atomic_load_explicit(&wq->threshold, memory_order_relaxed);
+	uint64_t pos;
 
 	/* A DMWr to a dedicated WQ gets Retry (dsa-device.md §3). */
-	if (!wq_rt_shared(wq) || !wq_admit(wq, limit)) {
+	if (!wq_rt_shared(wq) || !wq_admit(wq, unlimited, &pos)) {
 		wq_rt_count(wq, WQ_STAT_RETRIES);
 		pstats_retry(wq->pstats, pasid);
 		return WQ_RETRY;
 	}
-	wq_publish(wq, d, as, pasid, priv);
+	wq_publish(wq, pos, d, as, pasid, priv);
 	return WQ_ACCEPTED;
 }
 
 enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d)
 {
 	struct as *as;
+	uint64_t pos;
 
 	/* A posted write to a shared or disabled WQ is silently ignored. */
 	if (wq_rt_shared(wq) || !wq_rt_is_open(wq)) {
@@ -268,7 +345,7 @@ enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d)
 		return WQ_IGNORED;
 	}
 	as = atomic_load(&wq->owner_as);
-	if (!as || !wq_admit(wq, wq_rt_size(wq))) {
+	if (!as || !wq_admit(wq, true, &pos)) {
 		/* No flow control on a DWQ: a full queue drops (SWERROR 0x53). */
 		if (as) {
 			wq_rt_count(wq, WQ_STAT_DROPPED);
@@ -278,27 +355,32 @@ enum wq_submit wq_rt_movdir64b(struct wq_rt *wq, const struct dsa_hw_desc *d)
 		return WQ_IGNORED;
 	}
 	/* The device uses WQCFG.pasid; the descriptor's PASID and Priv are ignored. */
-	wq_publish(wq, d, as, atomic_load(&wq->owner_pasid), false);
+	wq_publish(wq, pos, d, as, atomic_load(&wq->owner_pasid), false);
 	return WQ_ACCEPTED;
 }
 
 uint32_t wq_rt_occupancy(const struct wq_rt *wq)
 {
-	return atomic_load_explicit(&wq->state, memory_order_relaxed) & WQ_OCC_MASK;
+	/* Head first: it never passes the tail, so the difference is >= 0. */
+	uint64_t h = atomic_load(&wq->head);
+
+	return (uint32_t)((atomic_load(&wq->tail) & ~WQ_CLOSED) - h);
+}
+
+bool wq_rt_ready(const struct wq_rt *wq)
+{
+	uint64_t pos = atomic_load_explicit(&wq->head, memory_order_relaxed);
+
+	/* A hint (wq_rt_dequeue re-checks with acquire); reads only the slot. */
+	return atomic_load_explicit(&wq_slot(wq, pos)->seq, memory_order_relaxed) == pos + 1;
 }
 
 bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur *cur,
 		   unsigned int wq_index)
 {
 	uint64_t pos = atomic_load_explicit(&wq->head, memory_order_relaxed);
-	struct wq_slot *slot = &wq->ring[pos & wq->mask];
+	struct wq_slot *slot = wq_slot(wq, pos);
 
-	/*
-	 * The admission word was last written by a submitter's CAS: ask for
-	 * it now, so the decrement below does not wait for a second
-	 * cross-CPU transfer after the one that brings the slot.
-	 */
-	dsa_prefetchw(&wq->state);
 	/* Pairs with the release in wq_publish. */
 	if (atomic_load_explicit(&slot->seq, memory_order_acquire) != pos + 1)
 		return false;	/* empty, or admitted but not yet published */
@@ -317,16 +399,17 @@ bool wq_rt_dequeue(struct wq_rt *wq, struct wq_item *ret_item, struct engine_cur
 	atomic_store_explicit(&cur->pasid, slot->pasid, memory_order_relaxed);
 	/* Its release part orders the three fields before busy for the drainer. */
 	atomic_store(&cur->busy, 1);
+	/*
+	 * Frees the slot: its release part pairs with the submitters' acquire
+	 * of head (or head_seen), so our reads above are done before reuse.
+	 */
 	atomic_store(&wq->head, pos + 1);
-	/* Pairs with the acquire in wq_publish: our reads are done. */
-	atomic_store_explicit(&slot->seq, pos + wq->cap, memory_order_release);
-	atomic_fetch_sub(&wq->state, 1);
 	return true;
 }
 
 uint64_t wq_rt_tail(const struct wq_rt *wq)
 {
-	return atomic_load(&wq->tail);
+	return atomic_load(&wq->tail) & ~WQ_CLOSED;
 }
 
 uint64_t wq_rt_head(const struct wq_rt *wq)

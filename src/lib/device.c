@@ -274,6 +274,8 @@ SVA_EXPORT int sva_attr_info(struct sva_device *dev, const char *obj, unsigned i
 	r = proc_check(dev->pid);
 	if (r)
 		return r;
+	if (dev->remote)
+		return remote_attr_info(dev, obj, index, ret_name, len, ret_flags);
 	/* walk into a local buffer: ret_name stays untouched on failure */
 	w.name = name;
 	w.len = len < sizeof(name) ? len : sizeof(name);

@@ -101,6 +101,8 @@ void remote_free(struct sva_device *dev);
 int remote_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
 		    size_t len);
 int remote_attr_set(struct sva_device *dev, const char *obj, const char *attr, const char *val);
+int remote_attr_info(struct sva_device *dev, const char *obj, unsigned int index, char *ret_name,
+		     size_t len, unsigned int *ret_flags);
 /* An admin command (enum proto_cmd) with its argument. */
 int remote_admin(struct sva_device *dev, unsigned int cmd, uint32_t arg);
 /* STATUS: the command status, and the last error text into the handle. */

@@ -276,6 +276,12 @@ static int attr_body(struct sva_device *dev, struct proto_attr *a, const char *o
 	return 0;
 }
 
+/*
+ * The model's read of an attribute (attr_read in device.c): the value,
+ * NUL-terminated, in buf and the size of the sysfs file as the return
+ * (value plus newline, or 0 for an empty file). svad answers with the
+ * file's bytes and a NUL (proto.h), so both cases arrive intact.
+ */
 int remote_attr_get(struct sva_device *dev, const char *obj, const char *attr, char *buf,
 		    size_t len)
 {
@@ -289,14 +295,48 @@ int remote_attr_get(struct sva_device *dev, const char *obj, const char *attr, c
 	r = rcall(rd, PROTO_ATTR_GET, &a, NULL, 0, NULL);
 	if (!r) {
 		/* proto_decode() checked: data_len bytes, NUL last and only there. */
-		size_t n = rd->msg.body.reply.data_len;
+		size_t n = rd->msg.body.reply.data_len - 1;	/* the file's bytes */
+		const char *show = (const char *)rd->msg.data;
 
-		if (n > len)
+		if (n && show[n - 1] != '\n')
+			r = -EPROTO;	/* a non-empty sysfs file ends in its newline */
+		else if ((n ? n : 1) > len)
+			r = -ENOSPC;	/* the value and its NUL: n bytes (1 when empty) */
+		if (!r) {
+			size_t v = n ? n - 1 : 0;
+
+			memcpy(buf, show, v);
+			buf[v] = '\0';
+			r = (int)n;
+		}
+	}
+	pthread_mutex_unlock(&rd->lock);
+	return r;
+}
+
+int remote_attr_info(struct sva_device *dev, const char *obj, unsigned int index, char *ret_name,
+		     size_t len, unsigned int *ret_flags)
+{
+	struct sva_remote *rd = remote_get(dev);
+	struct proto_attr_info a = { .device_id = rd->dev_id, .index = index };
+	int r;
+
+	/* an object name that cannot travel cannot exist */
+	if (!*obj || strlen(obj) >= sizeof(a.obj))
+		return -ENOENT;
+	memcpy(a.obj, obj, strlen(obj));
+	pthread_mutex_lock(&rd->lock);
+	r = rcall(rd, PROTO_ATTR_INFO, &a, NULL, 0, NULL);
+	if (!r) {
+		size_t n = rd->msg.body.reply.data_len;	/* the name and its NUL */
+
+		if (n > len) {
 			r = -ENOSPC;
-		else
-			memcpy(buf, rd->msg.data, n);
-		if (!r)
-			r = (int)(n - 1);
+		} else {
+			memcpy(ret_name, rd->msg.data, n);
+			*ret_flags = rd->msg.body.reply.u.attr_info.flags & PROTO_ATTR_WRITABLE
+					     ? SVA_ATTR_WRITABLE : 0;
+		}
 	}
 	pthread_mutex_unlock(&rd->lock);
 	return r;
@@ -358,7 +398,7 @@ int remote_stats(struct sva_device *dev, unsigned int kind, uint32_t index, void
 	 * An older svad would take an unknown kind for a malformed request
 	 * and close the connection: ask only what it knows.
 	 */
-	if (kind == PROTO_STATS_PASID && (rd->server_version & 0xff) < 1)
+	if (kind == PROTO_STATS_PASID && (rd->server_version & 0xff) < 2)
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&rd->lock);
 	r = rcall(rd, PROTO_STATS, &s, NULL, 0, NULL);

@@ -86,7 +86,7 @@ static void sync_nodes_locked(struct sysfs_server *s)
 		num = (unsigned int)strtoul(name + strcspn(name, "0123456789"), NULL, 10);
 		for (q = 0;; q++) {
 			snprintf(wq, sizeof(wq), "wq%u.%u", num, q);
-			if (!tree_obj_exists(s->devs[i], wq))
+			if (!tree_obj_exists(&s->tree, s->devs[i], wq))
 				break;
 			sync_node(s, s->devs[i], wq);
 		}
@@ -428,6 +428,7 @@ static struct sysfs_server *server_free(struct sysfs_server *s)
 	if (s->fuse)
 		fuse_destroy(s->fuse);
 	pthread_mutex_destroy(&s->bind_lock);
+	s->tree.schema = tree_schema_free(s->tree.schema);
 	free(s->dev_root);
 	free(s->mountpoint);
 	free(s);
@@ -458,7 +459,7 @@ int sysfs_server_start(struct sva_device *const *devs, unsigned int ndevs,
 	}
 	s->tree.devs = s->devs;
 	s->tree.ndevs = ndevs;
-	if ((dev_root && !(s->dev_root = strdup(dev_root))) ||
+	if (tree_schema_new(&s->tree.schema) || (dev_root && !(s->dev_root = strdup(dev_root))) ||
 	    !(s->mountpoint = strdup(mountpoint))) {
 		server_free(s);
 		return -ENOMEM;

@@ -56,21 +56,10 @@ struct sysfs_server *sysfs_server_stop(struct sysfs_server *s);
 /*
  * Bring every WQ node in line with the WQ states (create for enabled WQs,
  * remove for the others). The bind/unbind/control writes call it before
- * they return; svarun calls it after it configured devices itself.
+ * they return; svarun calls it after it configured devices itself
+ * (--config, through sva_config_load()).
  */
 void sysfs_sync_nodes(struct sysfs_server *s);
-
-/*
- * Apply a configuration file in accel-config's JSON format (save-config's
- * output, load-config's input) to devs and enable the devices and WQs it
- * lists, as `accel-config load-config -e` would (config.c). Errors are
- * printed to log (stderr if NULL) with the model's reason. Returns 0 or
- * the first error: -EINVAL for a malformed file, -ENODEV for a device
- * that is not served, or the store's or enable's -errno. keep_going
- * applies everything that can be applied before returning that error.
- */
-int sysfs_config_load(struct sva_device *const *devs, unsigned int ndevs, const char *path,
-		      bool keep_going, FILE *log);
 
 /*
  * The PCI location each device directory lives under: "0000:6a:01.0" for

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shape of the tree: path resolution and directory listings
- * (accel-config-compat.md §2). Nothing is cached: every lookup asks the
- * devices, so a link or node appears and disappears in the same instant as
- * the state it reflects (CMP-7).
+ * (accel-config-compat.md §2). No value or state is cached: every lookup
+ * asks the devices, so a link or node appears and disappears in the same
+ * instant as the state it reflects (CMP-7).
+ *
+ * What is cached is the schema: which objects a device has and the names
+ * and modes of their attributes. The model fixes it when the device is
+ * created (resets and stores never change it), and asking for it on every
+ * lookup costs one svad round trip per attribute for a remote device:
+ * resolving one path would take ~30 of them.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tree.h"
@@ -45,12 +53,100 @@ static unsigned int dev_number(struct sva_device *dev)
 	return n;
 }
 
-bool tree_obj_exists(struct sva_device *dev, const char *obj)
-{
-	unsigned int flags;
-	char name[64];
+/* the schema cache */
 
-	return sva_attr_info(dev, obj, 0, name, sizeof(name), &flags) == 0;
+struct schema_attr {
+	char name[64];
+	unsigned int flags;	/* SVA_ATTR_* */
+};
+
+/* One object that exists: its attributes in the model's order. */
+struct schema_obj {
+	struct sva_device *dev;
+	char obj[48];
+	unsigned int n;
+	struct schema_attr *attrs;
+};
+
+struct tree_schema {
+	pthread_mutex_t lock;	/* FUSE serves from several threads */
+	unsigned int n, cap;	/* bounded by the objects the devices have */
+	struct schema_obj *objs;
+};
+
+int tree_schema_new(struct tree_schema **ret)
+{
+	struct tree_schema *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	*ret = s;
+	return 0;
+}
+
+struct tree_schema *tree_schema_free(struct tree_schema *s)
+{
+	if (!s)
+		return NULL;
+	for (unsigned int i = 0; i < s->n; i++)
+		free(s->objs[i].attrs);
+	free(s->objs);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return NULL;
+}
+
+/*
+ * The schema of obj of dev, read from the device on first use; NULL if the
+ * object does not exist (not remembered: only real objects take room) or
+ * memory ran out. Called with s->lock held; the result stays valid while
+ * it is held.
+ */
+static const struct schema_obj *schema_get(struct tree_schema *s, struct sva_device *dev,
+					   const char *obj)
+{
+	struct schema_attr a, *na;
+	struct schema_obj o = { .dev = dev }, *no;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->objs[i].dev == dev && !strcmp(s->objs[i].obj, obj))
+			return &s->objs[i];
+	if (strlen(obj) >= sizeof(o.obj))
+		return NULL;
+	strcpy(o.obj, obj);
+	while (sva_attr_info(dev, obj, o.n, a.name, sizeof(a.name), &a.flags) == 0) {
+		na = realloc(o.attrs, (o.n + 1) * sizeof(*na));
+		if (!na)
+			goto err;
+		o.attrs = na;
+		o.attrs[o.n++] = a;
+	}
+	if (!o.n)
+		return NULL;
+	if (s->n == s->cap) {
+		no = realloc(s->objs, (s->cap * 2 + 16) * sizeof(*no));
+		if (!no)
+			goto err;
+		s->objs = no;
+		s->cap = s->cap * 2 + 16;
+	}
+	s->objs[s->n] = o;
+	return &s->objs[s->n++];
+err:
+	free(o.attrs);
+	return NULL;
+}
+
+bool tree_obj_exists(const struct tree *t, struct sva_device *dev, const char *obj)
+{
+	bool r;
+
+	pthread_mutex_lock(&t->schema->lock);
+	r = schema_get(t->schema, dev, obj) != NULL;
+	pthread_mutex_unlock(&t->schema->lock);
+	return r;
 }
 
 bool tree_obj_enabled(struct sva_device *dev, const char *obj)
@@ -62,19 +158,22 @@ bool tree_obj_enabled(struct sva_device *dev, const char *obj)
 }
 
 /* Flags of attribute attr of obj, or -ENOENT. */
-static int attr_lookup(struct sva_device *dev, const char *obj, const char *attr,
-		       unsigned int *ret_flags)
+static int attr_lookup(const struct tree *t, struct sva_device *dev, const char *obj,
+		       const char *attr, unsigned int *ret_flags)
 {
-	unsigned int i, flags;
-	char name[64];
+	const struct schema_obj *o;
+	int r = -ENOENT;
 
-	for (i = 0; sva_attr_info(dev, obj, i, name, sizeof(name), &flags) == 0; i++) {
-		if (!strcmp(name, attr)) {
-			*ret_flags = flags;
-			return 0;
+	pthread_mutex_lock(&t->schema->lock);
+	o = schema_get(t->schema, dev, obj);
+	for (unsigned int i = 0; o && i < o->n && r; i++) {
+		if (!strcmp(o->attrs[i].name, attr)) {
+			*ret_flags = o->attrs[i].flags;
+			r = 0;
 		}
 	}
-	return -ENOENT;
+	pthread_mutex_unlock(&t->schema->lock);
+	return r;
 }
 
 static bool is_device_name(struct sva_device *dev, const char *name)
@@ -87,7 +186,7 @@ static bool is_device_name(struct sva_device *dev, const char *name)
  * number. The model rejects every non-canonical spelling, so existence is
  * the final test.
  */
-static bool is_child_name(struct sva_device *dev, const char *name)
+static bool is_child_name(const struct tree *t, struct sva_device *dev, const char *name)
 {
 	unsigned int i, n, m;
 	size_t pl;
@@ -98,7 +197,7 @@ static bool is_child_name(struct sva_device *dev, const char *name)
 		if (strncmp(name, child_prefix[i], pl) ||
 		    sscanf(name + pl, "%u.%u%c", &n, &m, &tail) != 2)
 			continue;
-		return n == dev_number(dev) && tree_obj_exists(dev, name);
+		return n == dev_number(dev) && tree_obj_exists(t, dev, name);
 	}
 	return false;
 }
@@ -108,7 +207,7 @@ int tree_find_obj(const struct tree *t, const char *name, unsigned int *ret_dev)
 	unsigned int i;
 
 	for (i = 0; i < t->ndevs; i++) {
-		if (is_device_name(t->devs[i], name) || is_child_name(t->devs[i], name)) {
+		if (is_device_name(t->devs[i], name) || is_child_name(t, t->devs[i], name)) {
 			*ret_dev = i;
 			return 0;
 		}
@@ -219,7 +318,7 @@ static int resolve_in_obj(const struct tree *t, unsigned int dev, const char *ob
 			 depth ? "../" : "", driver_names[drv]);
 		return 0;
 	}
-	if (attr_lookup(d, obj, name, &ret->flags))
+	if (attr_lookup(t, d, obj, name, &ret->flags))
 		return -ENOENT;
 	ret->kind = N_ATTR;
 	snprintf(ret->attr, sizeof(ret->attr), "%s", name);
@@ -253,13 +352,13 @@ static int resolve_devices(const struct tree *t, char **c, unsigned int n, struc
 	snprintf(ret->obj, sizeof(ret->obj), "%s", c[3]);
 	if (n == 4)
 		return ret->dir = D_OBJ, 0;
-	if (n == 5 && is_child_name(t->devs[i], c[4])) {
+	if (n == 5 && is_child_name(t, t->devs[i], c[4])) {
 		snprintf(ret->obj, sizeof(ret->obj), "%s", c[4]);
 		return ret->dir = D_OBJ, 0;
 	}
 	if (n == 5)
 		return resolve_in_obj(t, i, c[3], c[4], 0, ret);
-	if (n == 6 && is_child_name(t->devs[i], c[4])) {
+	if (n == 6 && is_child_name(t, t->devs[i], c[4])) {
 		snprintf(ret->obj, sizeof(ret->obj), "%s", c[4]);
 		return resolve_in_obj(t, i, c[4], c[5], 1, ret);
 	}
@@ -315,7 +414,7 @@ static int list_children(const struct tree *t, unsigned int dev, int drv, tree_f
 	for (p = 0; p < sizeof(child_prefix) / sizeof(child_prefix[0]); p++) {
 		for (i = 0;; i++) {
 			snprintf(name, sizeof(name), "%s%u.%u", child_prefix[p], num, i);
-			if (!tree_obj_exists(t->devs[dev], name))
+			if (!tree_obj_exists(t, t->devs[dev], name))
 				break;
 			if (drv >= 0 && tree_bound_driver(t, dev, name) != drv)
 				continue;
@@ -350,15 +449,17 @@ static int list_obj_dir(const struct tree *t, const struct node *nd, tree_fill_f
 			void *arg)
 {
 	struct sva_device *d = t->devs[nd->dev];
-	unsigned int i, flags;
-	char name[64];
-	int r;
+	const struct schema_obj *o;
+	int r = 0;
 
-	for (i = 0; sva_attr_info(d, nd->obj, i, name, sizeof(name), &flags) == 0; i++) {
-		r = fill(name, arg);
-		if (r)
-			return r;
-	}
+	/* fill only copies the name into FUSE's buffer: it may run under the lock */
+	pthread_mutex_lock(&t->schema->lock);
+	o = schema_get(t->schema, d, nd->obj);
+	for (unsigned int i = 0; o && i < o->n && !r; i++)
+		r = fill(o->attrs[i].name, arg);
+	pthread_mutex_unlock(&t->schema->lock);
+	if (r)
+		return r;
 	if (is_device_name(d, nd->obj)) {
 		r = list_children(t, (unsigned int)nd->dev, -1, fill, arg);
 		if (r)

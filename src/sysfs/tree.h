@@ -25,10 +25,18 @@ enum dir_kind {
 	D_PCIDEV, D_OBJ, D_MODULE, D_MODULE_IDXD,
 };
 
+struct tree_schema;
+
 struct tree {
 	struct sva_device *const *devs;
 	unsigned int ndevs;
+	struct tree_schema *schema;	/* objects and attribute names: fixed per device */
 };
+
+/* The schema cache of a tree (objects, attribute names and modes; never values). */
+int tree_schema_new(struct tree_schema **ret);
+/* Accepts NULL; returns NULL. */
+struct tree_schema *tree_schema_free(struct tree_schema *s);
 
 /* What one path names. */
 struct node {
@@ -54,7 +62,7 @@ int tree_list(const struct tree *t, const struct node *nd, tree_fill_fn fill, vo
 int tree_find_obj(const struct tree *t, const char *name, unsigned int *ret_dev);
 /* The driver obj of device dev is bound to (enum tree_driver), -1 if none. */
 int tree_bound_driver(const struct tree *t, unsigned int dev, const char *obj);
-bool tree_obj_exists(struct sva_device *dev, const char *obj);
+bool tree_obj_exists(const struct tree *t, struct sva_device *dev, const char *obj);
 bool tree_obj_enabled(struct sva_device *dev, const char *obj);
 const char *tree_driver_name(unsigned int drv);
 /* The PCI directory name of device index dev ("0000:6a:01.0"). */

@@ -4,18 +4,24 @@
  *
  * At load it installs the ENQCMD/MOVDIR64B trap handlers. It interposes
  * open/openat/mmap/close for the work-queue nodes a DSA program opens
- * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev): when this machine has no
- * /dev/dsa at all, the open is served by the embedded device dsaD (created
- * with the default configuration on first use), the one-page shared
- * mapping becomes that WQ's portal, and close releases it (draining the
- * process's work, as idxd's release does). Where the file is a real idxd
- * node (a character device) nothing is interposed: the native path stays
- * native. A zero-length regular file is a node of svarun's tree
- * (accel-config-compat.md CMP-8): it is served too, by a device configured
- * as the tree shows it (mirror.c, until svad hosts the devices).
+ * (/dev/dsa/wqD.Q; SVA_DEV_ROOT overrides /dev) and serves them from sva:
+ * the open attaches to WQ Q of device dsaD (DWQ exclusivity: -EBUSY), the
+ * one-page shared mapping becomes that WQ's portal, and close releases it
+ * (draining the process's work, as idxd's release does).
  *
- * Environment: SVA_DEV_ROOT (default "/dev"), SVA_SYSFS_ROOT (default
- * "/sys"), SVA_TRAP_QUIET=1 to silence the one-line banner on stderr.
+ * - With SVA_DAEMON set, dsaD is svad's device of that name, reached with
+ *   sva_device_connect(): every process shares its WQs, clients and
+ *   counters. svarun exports SVA_DAEMON, so its tree and its programs see
+ *   one live device (accel-config-compat.md §1).
+ * - Without, and only on a machine with no /dev/dsa at all, dsa0 is an
+ *   embedded device of this process in the default configuration.
+ *
+ * Where the file is a real idxd node (a character device) nothing is
+ * interposed: the native path stays native. A zero-length regular file is a
+ * node of svarun's tree (CMP-8); it needs SVA_DAEMON (ENXIO without).
+ *
+ * Environment: SVA_DAEMON, SVA_DEV_ROOT (default "/dev"), SVA_TRAP_QUIET=1
+ * to silence the one-line banner on stderr.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -31,10 +37,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "trap.h"
+#include "sva/sva.h"
 
 #define PRELOAD_EXPORT __attribute__((visibility("default")))
 #define MAX_FDS 256
+#define MAX_DEVS 16	/* dsa0..dsa15: PROTO_MAX_DEVICES */
 
 struct wq_fd {
 	_Atomic int fd;			/* -1: free */
@@ -45,9 +52,8 @@ static struct wq_fd wq_fds[MAX_FDS];
 /* Open WQ descriptors: with none, close() and mmap() pay one load, no scan. */
 static _Atomic int wq_fds_open;
 static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sva_device *preload_dev;	/* preload_lock */
+static struct sva_device *preload_devs[MAX_DEVS];	/* preload_lock */
 static char dev_root[256] = "/dev";
-static char sysfs_root[256] = "/sys";
 
 static int (*real_open)(const char *, int, ...);	/* for /dev/null only */
 static int (*real_openat)(int, const char *, int, ...);
@@ -57,14 +63,11 @@ static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
 __attribute__((constructor)) static void preload_init(void)
 {
 	const char *root = secure_getenv("SVA_DEV_ROOT");
-	const char *sys = secure_getenv("SVA_SYSFS_ROOT");
 
 	for (int i = 0; i < MAX_FDS; i++)
 		atomic_init(&wq_fds[i].fd, -1);
 	if (root && strlen(root) < sizeof(dev_root))
 		strcpy(dev_root, root);
-	if (sys && strlen(sys) < sizeof(sysfs_root))
-		strcpy(sysfs_root, sys);
 	real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 	real_openat = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
 	real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
@@ -102,27 +105,44 @@ static struct wq_fd *fd_slot(int fd)
 	return NULL;
 }
 
-/*
- * The embedded device dsa0: the ready default configuration, or for a node
- * of svarun's tree the configuration the tree shows.
- */
-static int preload_device(bool from_sysfs)
+/* SVA_DAEMON names svad's socket: the devices are svad's (docs/DAEMON.md). */
+static bool have_daemon(void)
 {
-	struct sva_device_config cfg = {
-		.size = sizeof(cfg), .version = SVA_CONFIG_VERSION,
-		.flags = SVA_CONFIG_UNCONFIGURED,
-	};
+	const char *d = secure_getenv("SVA_DAEMON");
+
+	return d && *d;
+}
+
+/*
+ * Device dsa<id>, connected on first use and kept for the process: svad's
+ * with SVA_DAEMON, else (not for a node of svarun's tree) the embedded
+ * default device, dsa0 only. Called under preload_lock.
+ */
+static int preload_device(unsigned int id, bool sva_node, struct sva_device **ret)
+{
+	char name[16];
 	int r;
 
-	if (preload_dev)
-		return 0;
-	r = sva_device_new(from_sysfs ? &cfg : NULL, &preload_dev);
-	if (r || !from_sysfs)
-		return r;
-	r = mirror_sysfs_config(preload_dev, sysfs_root);
-	if (r)
-		preload_dev = sva_device_free(preload_dev);
-	return r;
+	if (id >= MAX_DEVS)
+		return -ENOENT;
+	if (!preload_devs[id]) {
+		if (have_daemon()) {
+			snprintf(name, sizeof(name), "dsa%u", id);
+			r = sva_device_connect(NULL, name, &preload_devs[id]);
+			/* svad hosts no such device: as a missing node */
+			if (r == -ENODEV)
+				r = -ENOENT;
+		} else if (sva_node) {
+			/* svarun's devices live in its svad; without its address we have none */
+			r = -ENXIO;
+		} else {
+			r = id ? -ENOENT : sva_device_new(NULL, &preload_devs[id]);
+		}
+		if (r)
+			return r;
+	}
+	*ret = preload_devs[id];
+	return 0;
 }
 
 /*
@@ -132,24 +152,20 @@ static int preload_device(bool from_sysfs)
  */
 static int open_wq(unsigned int dev_id, unsigned int wq, int flags, int node_fd)
 {
+	struct sva_device *dev;
 	struct sva_portal *p;
 	int fd, r;
 
-	if (dev_id != 0) {	/* one embedded device: dsa0 */
-		if (node_fd >= 0)
-			real_close(node_fd);
-		errno = ENOENT;
-		return -1;
-	}
 	pthread_mutex_lock(&preload_lock);
-	r = preload_device(node_fd >= 0);
+	r = preload_device(dev_id, node_fd >= 0, &dev);
 	if (!r)
-		r = sva_portal_open(preload_dev, wq, SVA_PORTAL_LIMITED, &p);
+		r = sva_portal_open(dev, wq, SVA_PORTAL_LIMITED, &p);
 	pthread_mutex_unlock(&preload_lock);
 	if (r) {
 		if (node_fd >= 0)
 			real_close(node_fd);
-		errno = -r;	/* -EBUSY for a second opener of a dedicated WQ */
+		/* -EBUSY for a second opener of a dedicated WQ, in any process */
+		errno = r == -EINVAL ? ENOENT : -r;
 		return -1;
 	}
 	fd = node_fd >= 0 ? node_fd : real_open("/dev/null", O_RDWR | (flags & O_CLOEXEC));

@@ -9,7 +9,7 @@
  * per-WQ and per-engine counters. svad: two client processes at once get
  * a row each with their own counts, read from a third connection; a later
  * process adds to its PASID's row, which may be a reused one. An svad of
- * protocol 1.0 is never sent the request: -EOPNOTSUPP.
+ * protocol 1.1 is never sent the request: -EOPNOTSUPP.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -323,8 +323,8 @@ static void test_svad(void)
 }
 
 /*
- * An svad of protocol 1.0 answers HELLO and DEVICE only; any other request
- * is recorded. It would take the 1.1 stats kind for a malformed request
+ * An svad of protocol 1.1 answers HELLO and DEVICE only; any other request
+ * is recorded. It would take the 1.2 stats kind for a malformed request
  * and hang up, so the client must not send it.
  */
 static _Atomic int old_svad_asked;
@@ -345,7 +345,7 @@ static void *old_svad(void *arg)
 		r.req_seq = m.hdr.seq;
 		r.req_type = m.hdr.type;
 		if (m.hdr.type == PROTO_HELLO) {
-			r.u.hello.server_version = PROTO_VERSION_MAJOR << 8;
+			r.u.hello.server_version = PROTO_VERSION_MAJOR << 8 | 1;
 			r.u.hello.max_msg = PROTO_MAX_MSG;
 			r.u.hello.ndevices = 1;
 		} else if (m.hdr.type == PROTO_DEVICE) {

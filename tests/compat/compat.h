@@ -117,13 +117,14 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 
 /*
  * compat_run with `--config FILE` where FILE holds config (accel-config
- * JSON), written to a temporary file for the run.
+ * JSON), written to a temporary file for the run, and extra (an option or
+ * NULL).
  */
-static inline int compat_run_config(const char *svarun, const char *config, const char *script,
-				    char *out, size_t len)
+static inline int compat_run_config(const char *svarun, const char *config, const char *extra,
+				    const char *script, char *out, size_t len)
 {
 	char path[] = "/tmp/svarun-config-XXXXXX", opt[64];
-	const char *opts[] = { opt, NULL };
+	const char *opts[] = { opt, extra, NULL };
 	FILE *f;
 	int fd, st;
 

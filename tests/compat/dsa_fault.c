@@ -6,7 +6,8 @@
  * accel-config JSON file, and submits with ENQCMD through the trap
  * library. Pages made non-resident with MADV_DONTNEED give partial
  * completions with Block-on-Fault off (resubmitted after touching the
- * page, the bytes exact) and a single completion with it on.
+ * page, the bytes exact) and a single completion with it on. svarun
+ * --stats then reports the program's descriptors, faults and PASID row.
  */
 #include "compat.h"
 
@@ -26,8 +27,18 @@ int main(void)
 	int st;
 
 	snprintf(script, sizeof(script), "%s /dev/dsa/wq0.2; echo status=$?", SVA_DSA_FAULT);
-	st = compat_run_config(svarun, config, script, out, sizeof(out));
+	st = compat_run_config(svarun, config, "--stats", script, out, sizeof(out));
 	T_CHECK(st == 0, "exit %d:\n%s", st, out);
 	T_CHECK(strstr(out, "dsa_fault: ok\nstatus=0\n"), "%s", out);
+	/*
+	 * svarun --stats saw the program's work on the shared device: nine
+	 * copies (five whole, four stopped by a fault), two read and two
+	 * write faults, all under the program's PASID.
+	 */
+	T_CHECK(strstr(out, "dsa0 (enabled): 9 descriptors completed, 0 retries, 4 page faults"),
+		"%s", out);
+	T_CHECK(strstr(out, "0x83   page fault"), "%s", out);
+	T_CHECK(strstr(out, "         9          5        4          0         163840        0"
+			    "  0x03:4\n"), "no PASID row in:\n%s", out);
 	return t_done("compat/dsa_fault");
 }

@@ -35,7 +35,7 @@ static const char script[] =
 int main(void)
 {
 	const char *svarun = compat_require(true);
-	int st = compat_run_config(svarun, config, script, out, sizeof(out));
+	int st = compat_run_config(svarun, config, NULL, script, out, sizeof(out));
 
 	T_CHECK(st == 0, "exit %d:\n%s", st, out);
 	T_CHECK(strstr(out, "by-name=0\n"), "%s", out);

@@ -6,9 +6,12 @@
  * puts the lsmod/rmmod/modprobe stubs first on PATH, preloads the trap
  * library, applies --config files (refusing bad ones unless --keep-going),
  * forwards SIGTERM to the command, and leaves nothing behind: no mount on the host, no process of
- * the command's tree (background children included). --stats prints svactl's report after the
- * command (table or JSON).
+ * the command's tree (background children included), and no svad: the
+ * one svarun starts (in its own process group, SVA_DAEMON exported to the
+ * command) ends with svarun, also when svarun is SIGKILLed. --stats prints
+ * svactl's report after the command (table or JSON), with the command's work.
  */
+#include <dirent.h>
 #include <signal.h>
 
 #include <json-c/json.h>
@@ -125,6 +128,104 @@ static void check_config(const char *svarun)
 	unlink(path);
 }
 
+/* The pid of parent's child named comm, or 0. */
+static pid_t child_named(pid_t parent, const char *comm)
+{
+	char path[300], buf[512], name[64];
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *d = opendir("/proc");
+	int ppid;
+
+	while (d && !found && (de = readdir(d))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		/* "pid (comm) state ppid": comm has no blanks here */
+		if (fgets(buf, sizeof(buf), f) &&
+		    sscanf(buf, "%*d (%63[^)]) %*c %d", name, &ppid) == 2 && ppid == parent &&
+		    !strcmp(name, comm))
+			found = atoi(de->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* A process that is gone, or a zombie waiting for a reaper that is not us. */
+static bool gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	bool z = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		z = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	return z;
+}
+
+/* svad runs while the command does and is gone after svarun, however svarun ends. */
+static void check_svad(const char *svarun, bool sigkill)
+{
+	char buf[256] = "", *p, *e;
+	pid_t pid, svad, cmd;
+	int fd, st, i;
+	ssize_t n;
+
+	fd = compat_spawn(svarun, NULL, NULL,
+			  "echo daemon=$SVA_DAEMON; test -S $SVA_DAEMON && echo up; exec sleep 600",
+			  &pid);
+	for (n = 0; n < (ssize_t)sizeof(buf) - 1 && !strstr(buf, "up\n");) {
+		ssize_t k = read(fd, buf + n, sizeof(buf) - 1 - (size_t)n);
+
+		if (k <= 0)
+			break;
+		n += k;
+		buf[n] = '\0';
+	}
+	T_CHECK(strstr(buf, "daemon=/tmp/svarun.") && strstr(buf, "up\n"), "%s", buf);
+	svad = child_named(pid, "svad");
+	/* "up" comes just before the exec: wait until the shell became sleep (bounded) */
+	for (i = 0; !(cmd = child_named(pid, "sleep")) && i < 1000; i++)
+		usleep(10000);
+	T_CHECK(svad > 0 && cmd > 0, "svad %d, command %d", (int)svad, (int)cmd);
+	if (svad > 0)
+		T_CHECK(getpgid(svad) == svad, "svad shares a process group (^C would stop it)");
+	kill(pid, sigkill ? SIGKILL : SIGTERM);
+	T_CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+	if (sigkill && cmd > 0)
+		kill(cmd, SIGKILL);	/* svarun did not live to do it */
+	/* svad stops on its parent-death signal: a bound against a hang, not a timing check */
+	for (i = 0; svad > 0 && i < 3000 && !gone(svad); i++)
+		usleep(10000);
+	if (svad > 0)
+		T_CHECK(gone(svad), "svad %d survived svarun (%s)", (int)svad,
+			sigkill ? "SIGKILL" : "SIGTERM");
+	close(fd);
+	T_EQ(leaked_mounts(), 0);
+	/*
+	 * The socket lived in the namespace's scratch tmpfs; its host directory
+	 * goes too, except after a SIGKILL (documented): remove it then.
+	 */
+	if ((p = strstr(buf, "daemon=")) && (e = strstr(p, "/svad.sock"))) {
+		*e = '\0';
+		p += strlen("daemon=");
+		if (sigkill)
+			rmdir(p);
+		else
+			T_CHECK(access(p, F_OK) < 0, "%s left behind", p);
+	}
+}
+
 /* SIGTERM to svarun reaches the command; svarun then returns 128 + SIGTERM */
 static void check_signal(const char *svarun)
 {
@@ -178,6 +279,8 @@ int main(void)
 	check_cleanup(svarun);
 	check_config(svarun);
 	check_signal(svarun);
+	check_svad(svarun, false);
+	check_svad(svarun, true);
 	check_stats(svarun);
 	return t_done("compat/svarun");
 }

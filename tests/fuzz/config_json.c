@@ -17,12 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...)                                                                 \
-	do {                                                                      \
-		fprintf(stderr, "config_json fuzz: " __VA_ARGS__);                \
-		fputc('\n', stderr);                                              \
-		abort();                                                          \
-	} while (0)
+#define FAIL(...) T_FUZZ_FAIL(__VA_ARGS__)
 
 static const unsigned int flags =
 	SVA_LOAD_ANY_NAME | SVA_LOAD_FORCE | SVA_LOAD_RESET | SVA_LOAD_ENABLE;

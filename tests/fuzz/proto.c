@@ -15,12 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...)                                                                 \
-	do {                                                                      \
-		fprintf(stderr, "proto fuzz: " __VA_ARGS__);                      \
-		fputc('\n', stderr);                                              \
-		abort();                                                          \
-	} while (0)
+#define FAIL(...) T_FUZZ_FAIL(__VA_ARGS__)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,12 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FAIL(...)                                                                 \
-	do {                                                                      \
-		fprintf(stderr, "x86_decode fuzz: " __VA_ARGS__);                 \
-		fputc('\n', stderr);                                              \
-		abort();                                                          \
-	} while (0)
+#define FAIL(...) T_FUZZ_FAIL(__VA_ARGS__)
 
 static const uint8_t mand_of[] = {
 	[X86_ENQCMD] = 0xf2, [X86_ENQCMDS] = 0xf3, [X86_MOVDIR64B] = 0x66,

@@ -35,10 +35,17 @@ extern int t_failures;
 			fputc('\n', stderr);                                      \
 		}                                                                 \
 	} while (0)
-/* Equality of two integers, printing both in hex. */
+/*
+ * Equality of two integers, printing both in hex. Each side is evaluated
+ * once: a failing T_EQ(t_child_fate(pid), -1) used to reap again for the
+ * message and print -1000 (ECHILD) instead of what really happened.
+ */
 #define T_EQ(a, b)                                                                \
-	T_CHECK((uint64_t)(a) == (uint64_t)(b), "%s = 0x%llx, expected %s = 0x%llx", #a, \
-		(unsigned long long)(uint64_t)(a), #b, (unsigned long long)(uint64_t)(b))
+	do {                                                                      \
+		uint64_t t_a_ = (uint64_t)(a), t_b_ = (uint64_t)(b);              \
+		T_CHECK(t_a_ == t_b_, "%s = 0x%llx, expected %s = 0x%llx", #a,    \
+			(unsigned long long)t_a_, #b, (unsigned long long)t_b_);  \
+	} while (0)
 /* Stop the test at once. */
 #define T_FATAL(...)                                                              \
 	do {                                                                      \
@@ -46,6 +53,17 @@ extern int t_failures;
 		fprintf(stderr, __VA_ARGS__);                                     \
 		fputc('\n', stderr);                                              \
 		exit(T_EXIT_FAIL);                                                \
+	} while (0)
+/*
+ * A fuzz target's invariant broke: abort(), which libFuzzer reports as a
+ * crash and saves the input for (exit() would not).
+ */
+#define T_FUZZ_FAIL(...)                                                          \
+	do {                                                                      \
+		fprintf(stderr, "%s: ", __FILE__);                                \
+		fprintf(stderr, __VA_ARGS__);                                     \
+		fputc('\n', stderr);                                              \
+		abort();                                                          \
 	} while (0)
 #define T_SKIP(...)                                                               \
 	do {                                                                      \

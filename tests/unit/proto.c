@@ -103,6 +103,10 @@ static struct proto_reply reply_to(enum proto_type req)
 	case PROTO_STATS:
 		r.data_len = 8;
 		break;
+	case PROTO_ATTR_INFO:
+		r.u.attr_info.flags = PROTO_ATTR_WRITABLE;
+		r.data_len = 2;		/* "x": a name is never empty */
+		break;
 	default:
 		break;
 	}
@@ -121,6 +125,7 @@ static void test_round_trips(void)
 	struct proto_attr a = { .device_id = 1, .obj = "wq1.3", .attr = "op_cap" };
 	struct proto_admin ad = { .device_id = 2, .cmd = PROTO_CMD_ABORT_PASID,
 				  .arg = (1u << 20) - 1 };
+	struct proto_attr_info ai = { .device_id = 15, .index = 0xffffffff, .obj = "group1.3" };
 
 	round_trip(PROTO_HELLO, &h);
 	round_trip(PROTO_BIND, &d);
@@ -131,6 +136,7 @@ static void test_round_trips(void)
 	memcpy(a.val, "shared", 7);
 	round_trip(PROTO_ATTR_SET, &a);
 	round_trip(PROTO_ADMIN, &ad);
+	round_trip(PROTO_ATTR_INFO, &ai);
 	s.kind = PROTO_STATS_DAEMON;
 	s.index = 0;
 	round_trip(PROTO_STATS, &s);
@@ -156,7 +162,8 @@ static void test_round_trips(void)
 			round_trip(PROTO_REPLY, &r);
 			continue;
 		}
-		len = enc_data(&r, zeros, r.data_len, 1);
+		len = enc_data(&r, t == PROTO_ATTR_INFO ? (const uint8_t *)"x" : zeros, r.data_len,
+			       1);
 		T_EQ(proto_decode(wire + 1, len, &m), 0);
 		T_EQ(m.body.reply.data_len, r.data_len);
 		T_EQ(m.body.reply.req_type, t);
@@ -266,6 +273,7 @@ static void test_body_rejects(void)
 	struct proto_device dn = { .name = "dsa0" };
 	struct proto_attr a = { .obj = "dsa0", .attr = "max_batch_size" };
 	struct proto_admin ad = { .cmd = PROTO_CMD_WQ_ENABLE, .arg = 63 };
+	struct proto_attr_info ai = { .index = 3, .obj = "engine0.1" };
 	struct proto_reply r;
 
 	reject_poke(PROTO_HELLO, &h, OFF(proto_hello, reserved0), 1, -EINVAL);
@@ -317,6 +325,13 @@ static void test_body_rejects(void)
 	reject_poke(PROTO_ATTR_SET, &a, OFF(proto_attr, val) + PROTO_VAL_SIZE - 1, 'x', -EINVAL);
 	reject_poke(PROTO_ATTR_SET, &a, OFF(proto_attr, obj) + PROTO_OBJ_SIZE - 1, 'x', -EINVAL);
 
+	reject_poke(PROTO_ATTR_INFO, &ai, OFF(proto_attr_info, obj), 0, -EINVAL);
+	reject_poke(PROTO_ATTR_INFO, &ai, OFF(proto_attr_info, obj) + PROTO_OBJ_SIZE - 1, 'x',
+		    -EINVAL);
+	reject_poke(PROTO_ATTR_INFO, &ai, OFF(proto_attr_info, reserved0), 1, -EINVAL);
+	reject_poke(PROTO_ATTR_INFO, &ai, OFF(proto_attr_info, device_id), PROTO_MAX_DEVICES,
+		    -EINVAL);
+
 	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, arg), 64, -EINVAL);	/* wq range */
 	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, cmd), 0, -EINVAL);
 	reject_poke(PROTO_ADMIN, &ad, OFF(proto_admin, cmd), PROTO_CMD_MAX, -EINVAL);
@@ -363,6 +378,35 @@ static void test_body_rejects(void)
 	r = reply_to(PROTO_ADMIN);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.cmd.reserved), 1, -EINVAL);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.cmd) + 8, 1, -EINVAL);
+	r = reply_to(PROTO_ATTR_INFO);
+	r.data_len = 0;		/* poked replies carry no data: a name is required */
+	{
+		struct proto_reply ok = reply_to(PROTO_CLOSE_WQ);
+		size_t len = enc(PROTO_REPLY, 1, &ok, 0);
+
+		memcpy(wire + sizeof(struct proto_hdr), &r, sizeof(r));
+		REJECT(len, -EINVAL);
+	}
+	r = reply_to(PROTO_ATTR_INFO);
+	{
+		/* unknown flags and reserved words are refused, by the encoder too */
+		size_t out;
+
+		r.u.attr_info.flags = 2;
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "x", 2, wire, sizeof(wire),
+				       &out), -EINVAL);
+		r.u.attr_info.flags = PROTO_ATTR_WRITABLE;
+		r.u.attr_info.reserved = 1;
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "x", 2, wire, sizeof(wire),
+				       &out), -EINVAL);
+		r.u.attr_info.reserved = 0;
+		r.data_len = 1;	/* "" */
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "", 1, wire, sizeof(wire),
+				       &out), -EINVAL);
+		r.data_len = 2;
+		T_EQ(proto_encode_data(PROTO_REPLY, 0, &r, sizeof(r), "x", 2, wire, sizeof(wire),
+				       &out), 0);
+	}
 	r = reply_to(PROTO_HELLO);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.hello.server_version) + 1, 9, -EPROTO);
 	reject_poke(PROTO_REPLY, &r, OFF(proto_reply, u.hello.reserved0), 1, -EINVAL);
