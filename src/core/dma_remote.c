@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DMA backend for another process's address space (svad serves clients
- * through it). Windows are bounce buffers filled from / written back to the
- * client with pread/pwrite on /proc/PID/mem.
+ * through it). Windows are bounce buffers filled from the client with
+ * process_vm_readv() and written back with pwrite on /proc/PID/mem.
  *
  * Binding: /proc/PID/mem, /proc/PID/pagemap and /proc/PID/maps are opened
  * once at creation. Each of them pins the target's mm at open time
@@ -25,6 +25,21 @@
  * Nothing is cached: the client may remap at any time and no notifier
  * reaches across processes yet (correctness first).
  *
+ * Reads take process_vm_readv(), which pins the pages in batches and copies
+ * once, where a read of /proc/PID/mem goes through a kernel bounce page one
+ * page at a time (several times slower for large windows). It names the
+ * target by pid number, so every read is followed by a liveness check of the
+ * pidfd: a pid number is only reused after its process was reaped, and then
+ * the check fails and the read is reported as a fault (the bytes are
+ * discarded). A read from the same process after an exec (a new mm) cannot
+ * happen: translation through the maps/pagemap files of the old mm fails
+ * first; and if it could, the bytes could only be written back into the old
+ * mm, through mem_fd, which is gone. Where process_vm_readv() is refused
+ * (EPERM: the client became non-dumpable, or ptrace rules changed after
+ * bind), the read falls back to /proc/PID/mem, which was authorised at
+ * bind. Writes always go through mem_fd: a write by pid number could land
+ * in whoever reuses the pid before the check.
+ *
  * Bounce buffers: windows are capped at REMOTE_WIN_MAX, and each thread owns
  * REMOTE_SLOTS of them, mapped on its first remote access and unmapped at
  * thread exit, so the datapath itself never allocates.
@@ -43,6 +58,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -72,7 +88,7 @@ struct procmap_query {
 #endif
 
 #define REMOTE_PAGE	4096ull
-#define REMOTE_WIN_MAX	(256u << 10)	/* window cap: one bounce slot */
+#define REMOTE_WIN_MAX	(1u << 20)	/* window cap: one bounce slot (a 1 MiB MEMMOVE: one pass) */
 #define REMOTE_SLOTS	8		/* concurrent windows per thread (streams + spare) */
 #define PM_PRESENT	(1ull << 63)
 
@@ -83,6 +99,7 @@ struct remote {
 	int pagemap_fd;		/* /proc/PID/pagemap: residency */
 	int maps_fd;		/* /proc/PID/maps: permissions */
 	_Atomic bool no_query;	/* kernel lacks PROCMAP_QUERY: parse text */
+	_Atomic bool no_pvm;	/* process_vm_readv refused: read mem_fd */
 	pthread_mutex_t maps_lock;	/* text parse only: one reader of maps_fd */
 };
 
@@ -274,6 +291,29 @@ static uint64_t remote_translate(struct dma_ctx *c, struct remote *r, uint64_t a
 
 /* Backend ops */
 
+/*
+ * Read len bytes at addr of the client into buf; the count read, or <= 0.
+ * See the top of the file for why a read by pid number is safe here.
+ */
+static ssize_t remote_read(struct remote *r, void *buf, uint64_t len, uint64_t addr)
+{
+	struct iovec l = { buf, len }, rv = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (atomic_load_explicit(&r->no_pvm, memory_order_relaxed))
+		return pread(r->mem_fd, buf, len, (off_t)addr);
+	n = process_vm_readv(r->pid, &l, 1, &rv, 1, 0);
+	if (n < 0 && (errno == EPERM || errno == ENOSYS)) {
+		/* Every thread that races here reaches the same answer. */
+		atomic_store_explicit(&r->no_pvm, true, memory_order_relaxed);
+		return pread(r->mem_fd, buf, len, (off_t)addr);
+	}
+	/* After the read: the pid still names our process, so did it during the read. */
+	if (n > 0 && syscall(SYS_pidfd_send_signal, r->pidfd, 0, NULL, 0) < 0)
+		return -1;
+	return n;
+}
+
 static int remote_map(struct dma_ctx *c, struct dma_win *w, uint64_t addr, uint64_t len,
 		      unsigned int access)
 {
@@ -290,7 +330,7 @@ static int remote_map(struct dma_ctx *c, struct dma_win *w, uint64_t addr, uint6
 	if (!buf)
 		return -ENOMEM;
 	if (access & DMA_READ) {
-		ssize_t n = pread(r->mem_fd, buf, ok, (off_t)addr);
+		ssize_t n = remote_read(r, buf, ok, addr);
 
 		if (n <= 0) {	/* unmapped meanwhile, or the client exited */
 			slot_put(buf);
