@@ -59,9 +59,13 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
+#include <linux/idxd.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "assist.h"
+#include "sva/sva_barrier.h"
 
 #ifndef PROCMAP_QUERY
 /* include/uapi/linux/fs.h, Linux 6.11 */
@@ -101,6 +105,11 @@ struct remote {
 	_Atomic bool no_query;	/* kernel lacks PROCMAP_QUERY: parse text */
 	_Atomic bool no_pvm;	/* process_vm_readv refused: read mem_fd */
 	pthread_mutex_t maps_lock;	/* text parse only: one reader of maps_fd */
+	/* client-assisted execution (assist.h) */
+	_Atomic(struct assist_area *) assist;	/* svad's own mapping of the job page */
+	_Atomic uint64_t assist_seq;
+	_Atomic unsigned int unclaimed;	/* jobs in a row nobody claimed */
+	_Atomic unsigned int probe;	/* counts skipped jobs while idle */
 };
 
 /* Per-thread bounce slots */
@@ -385,6 +394,165 @@ const struct as_dma_ops as_remote_dma_ops = {
 	.write_record = remote_write_record,
 };
 
+/* Client-assisted execution (assist.h, docs/DECISIONS.md) */
+
+#define ASSIST_CLAIM_NS		20000ll		/* a waiter spinning in sva_wait() claims in < 1 us */
+#define ASSIST_DONE_NS		2000000ll	/* plus 1 ns per byte: the client's execution */
+#define ASSIST_IDLE_JOBS	8		/* unclaimed jobs in a row before only probing */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+int as_remote_assist_attach(struct as *as, void *area)
+{
+	struct remote *r = as && as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+	struct assist_area *expected = NULL;
+	void *mine;
+
+	if (!r || !area || ((uintptr_t)area & (REMOTE_PAGE - 1)))
+		return -EINVAL;
+	if (atomic_load(&r->assist))
+		return -EEXIST;
+	/*
+	 * A second mapping of the same shared page (old_size 0), owned by the
+	 * address space: the portal the page came from may close while
+	 * engines still publish jobs in it.
+	 */
+	mine = mremap(area, 0, ASSIST_BYTES, MREMAP_MAYMOVE);
+	if (mine == MAP_FAILED)
+		return -errno;
+	if (!atomic_compare_exchange_strong(&r->assist, &expected, mine)) {
+		munmap(mine, ASSIST_BYTES);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Every page of [addr, addr + n) accessible for access and resident now; nothing faulted in. */
+static bool remote_resident(struct remote *r, uint64_t addr, uint64_t n, unsigned int access)
+{
+	struct dma_ctx c = { 0 };
+
+	while (n) {
+		uint64_t len = n > REMOTE_WIN_MAX ? REMOTE_WIN_MAX : n;
+
+		if (remote_translate(&c, r, addr, len, access, false) != len)
+			return false;
+		addr += len;
+		n -= len;
+	}
+	return true;
+}
+
+/* Whether to offer this job; after ASSIST_IDLE_JOBS unclaimed ones only one in that many. */
+static bool assist_wanted(struct remote *r)
+{
+	if (atomic_load_explicit(&r->unclaimed, memory_order_relaxed) < ASSIST_IDLE_JOBS)
+		return true;
+	return atomic_fetch_add_explicit(&r->probe, 1, memory_order_relaxed) % ASSIST_IDLE_JOBS ==
+	       0;
+}
+
+/*
+ * Wait (bounded, yielding: the client may need this CPU) while the job's
+ * word is still from; the last word seen. Gives up at deadline or once the
+ * client is dead.
+ */
+static uint64_t assist_wait(struct remote *r, struct assist_job *j, uint64_t from,
+			    long long deadline)
+{
+	unsigned int spins = 0;
+	uint64_t w;
+
+	/* Pairs with the client's release of CLAIMED / DONE. */
+	while ((w = atomic_load_explicit(&j->word, memory_order_acquire)) == from) {
+		if (++spins < 64) {
+			sva_cpu_relax();
+			continue;
+		}
+		sched_yield();
+		if ((spins & 63) == 0 &&
+		    (now_ns() >= deadline ||
+		     syscall(SYS_pidfd_send_signal, r->pidfd, 0, NULL, 0) < 0))
+			break;
+	}
+	return w;
+}
+
+int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, uint64_t dst,
+		     uint32_t n)
+{
+	struct remote *r = as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+	struct assist_area *a = r ? atomic_load_explicit(&r->assist, memory_order_acquire) : NULL;
+	struct assist_job *j = NULL;
+	uint64_t seq, w, pub;
+
+	if (!a || !assist_wanted(r))
+		return -EAGAIN;
+	/* Exactly the jobs that cannot fault (unless the client races itself). */
+	if ((opcode == DSA_OPCODE_MEMMOVE && !remote_resident(r, src, n, DMA_READ)) ||
+	    !remote_resident(r, dst, n, DMA_WRITE))
+		return -EAGAIN;
+	seq = atomic_fetch_add_explicit(&r->assist_seq, 1, memory_order_relaxed) + 1;
+	for (unsigned int i = 0; i < ASSIST_JOBS && !j; i++) {
+		w = atomic_load_explicit(&a->job[i].word, memory_order_relaxed);
+		/* A scribbled word only costs the client its own slot. */
+		if (ASSIST_STATE(w) == ASSIST_FREE &&
+		    atomic_compare_exchange_strong(&a->job[i].word, &w,
+						   ASSIST_WORD(seq, ASSIST_WRITING)))
+			j = &a->job[i];
+	}
+	if (!j)
+		return -EAGAIN;
+	atomic_store_explicit(&j->key, key, memory_order_relaxed);
+	atomic_store_explicit(&j->src, src, memory_order_relaxed);
+	atomic_store_explicit(&j->dst, dst, memory_order_relaxed);
+	atomic_store_explicit(&j->size, n, memory_order_relaxed);
+	atomic_store_explicit(&j->opcode, opcode, memory_order_relaxed);
+	atomic_store_explicit(&j->res, 0, memory_order_relaxed);
+	pub = ASSIST_WORD(seq, ASSIST_PUBLISHED);
+	/* Pairs with the client's acquire of PUBLISHED: the fields first. */
+	atomic_store_explicit(&j->word, pub, memory_order_release);
+	atomic_fetch_add_explicit(&a->published, 1, memory_order_relaxed);
+
+	w = assist_wait(r, j, pub, now_ns() + ASSIST_CLAIM_NS);
+	if (w == pub) {
+		/* Nobody came: take it back, and execute it here. */
+		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE))) {
+			atomic_fetch_add_explicit(&r->unclaimed, 1, memory_order_relaxed);
+			return -EAGAIN;
+		}
+	}
+	atomic_store_explicit(&r->unclaimed, 0, memory_order_relaxed);
+	if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
+		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
+	if (w == ASSIST_WORD(seq, ASSIST_DONE)) {
+		uint32_t res = atomic_load_explicit(&j->res, memory_order_relaxed);
+
+		atomic_store_explicit(&j->word, ASSIST_WORD(seq, ASSIST_FREE), memory_order_relaxed);
+		/*
+		 * Anything but "executed and recorded" (a fault, a record it
+		 * could not write, a value it made up) is executed again here:
+		 * the daemon path then reports exactly what it always does.
+		 */
+		return res == ASSIST_RES_RECORDED ? 0 : -EAGAIN;
+	}
+	/*
+	 * Claimed but not done in time (slow, stopped, dead), or a word the
+	 * client scribbled: revoke and execute here. A client that completes
+	 * later finds its CAS to DONE failing; a record it already wrote is
+	 * the one we write again.
+	 */
+	if (ASSIST_SEQ(w) == seq)
+		atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE));
+	return -EAGAIN;
+}
+
 /* Construction */
 
 static void remote_free(void *p)
@@ -402,6 +570,8 @@ static void remote_free(void *p)
 	if (r->pidfd >= 0)
 		close(r->pidfd);
 	pthread_mutex_destroy(&r->maps_lock);
+	if (atomic_load(&r->assist))
+		munmap(atomic_load(&r->assist), ASSIST_BYTES);
 	free(r);
 }
 
