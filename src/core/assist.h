@@ -68,10 +68,26 @@ struct assist_job {
 } __attribute__((aligned(64)));
 static_assert(sizeof(struct assist_job) == 64, "assist job is shared ABI");
 
+/*
+ * A thread in sva_wait() on record key says so, with the time (CLOCK_MONOTONIC
+ * ns), on every poll. svad offers a job only to a waiter seen spinning on
+ * its record within ASSIST_FRESH_NS: an engine never waits for a client that
+ * polls, sleeps or is not scheduled (a stale or made-up entry costs that
+ * client one bounded claim wait).
+ */
+#define ASSIST_WAITERS	3
+#define ASSIST_FRESH_NS	10000
+
+struct assist_waiter {
+	_Atomic uint64_t key;
+	_Atomic uint64_t ns;
+};
+
 struct assist_area {
-	_Atomic uint64_t executed;	/* jobs the client executed (its own count) */
-	_Atomic uint64_t published;	/* jobs svad published (statistics) */
-	uint8_t pad[48];
+	_Atomic uint32_t executed;	/* jobs the client executed (its own count) */
+	_Atomic uint32_t published;	/* jobs svad published (statistics) */
+	struct assist_waiter waiter[ASSIST_WAITERS];
+	uint8_t pad[8];
 	struct assist_job job[ASSIST_JOBS];
 	uint8_t tail[ASSIST_BYTES - 64 - ASSIST_JOBS * 64];
 };

@@ -108,8 +108,6 @@ struct remote {
 	/* client-assisted execution (assist.h) */
 	_Atomic(struct assist_area *) assist;	/* svad's own mapping of the job page */
 	_Atomic uint64_t assist_seq;
-	_Atomic unsigned int unclaimed;	/* jobs in a row nobody claimed */
-	_Atomic unsigned int probe;	/* counts skipped jobs while idle */
 };
 
 /* Per-thread bounce slots */
@@ -396,9 +394,8 @@ const struct as_dma_ops as_remote_dma_ops = {
 
 /* Client-assisted execution (assist.h, docs/DECISIONS.md) */
 
-#define ASSIST_CLAIM_NS		20000ll		/* a waiter spinning in sva_wait() claims in < 1 us */
-#define ASSIST_DONE_NS		2000000ll	/* plus 1 ns per byte: the client's execution */
-#define ASSIST_IDLE_JOBS	8		/* unclaimed jobs in a row before only probing */
+#define ASSIST_CLAIM_NS		5000ll		/* a waiter spinning in sva_wait() claims in < 1 us */
+#define ASSIST_DONE_NS		200000ll	/* plus 1 ns per byte: the client's execution */
 
 static long long now_ns(void)
 {
@@ -449,13 +446,20 @@ static bool remote_resident(struct remote *r, uint64_t addr, uint64_t n, unsigne
 	return true;
 }
 
-/* Whether to offer this job; after ASSIST_IDLE_JOBS unclaimed ones only one in that many. */
-static bool assist_wanted(struct remote *r)
+/* Whether a client thread spins in sva_wait() on record key right now. */
+static bool assist_waiter(struct assist_area *a, uint64_t key)
 {
-	if (atomic_load_explicit(&r->unclaimed, memory_order_relaxed) < ASSIST_IDLE_JOBS)
-		return true;
-	return atomic_fetch_add_explicit(&r->probe, 1, memory_order_relaxed) % ASSIST_IDLE_JOBS ==
-	       0;
+	long long now = now_ns();
+
+	for (unsigned int i = 0; i < ASSIST_WAITERS; i++) {
+		long long ns = (long long)atomic_load_explicit(&a->waiter[i].ns,
+								memory_order_relaxed);
+
+		if (atomic_load_explicit(&a->waiter[i].key, memory_order_relaxed) == key &&
+		    now - ns < ASSIST_FRESH_NS && ns - now < ASSIST_FRESH_NS)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -492,7 +496,7 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 	struct assist_job *j = NULL;
 	uint64_t seq, w, pub;
 
-	if (!a || !assist_wanted(r))
+	if (!a || !assist_waiter(a, key))
 		return -EAGAIN;
 	/* Exactly the jobs that cannot fault (unless the client races itself). */
 	if ((opcode == DSA_OPCODE_MEMMOVE && !remote_resident(r, src, n, DMA_READ)) ||
@@ -523,12 +527,9 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 	w = assist_wait(r, j, pub, now_ns() + ASSIST_CLAIM_NS);
 	if (w == pub) {
 		/* Nobody came: take it back, and execute it here. */
-		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE))) {
-			atomic_fetch_add_explicit(&r->unclaimed, 1, memory_order_relaxed);
+		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
 			return -EAGAIN;
-		}
 	}
-	atomic_store_explicit(&r->unclaimed, 0, memory_order_relaxed);
 	if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
 		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
 	if (w == ASSIST_WORD(seq, ASSIST_DONE)) {

@@ -601,21 +601,32 @@ static int coop_help_remote(struct assist_area *a, uint64_t key, int64_t budget_
 	return 0;
 }
 
-/* sva_wait_help() over svad's job pages. */
+/* sva_wait_help() over svad's job pages: say we wait, and take a job for key. */
 static int coop_help_remotes(uint64_t key, int64_t budget_ns)
 {
+	static _Atomic unsigned int next_waiter;
+	static __thread unsigned int waiter = ~0u;
 	unsigned int n = atomic_load_explicit(&coop_nareas, memory_order_relaxed);
+	uint64_t now;
 	int r = 0;
 
 	if (!n)
 		return 0;
+	/* Threads spread over the waiter entries; a shared one only costs a claim. */
+	if (waiter == ~0u)
+		waiter = atomic_fetch_add_explicit(&next_waiter, 1, memory_order_relaxed) %
+			 ASSIST_WAITERS;
+	now = sva__now_ns();
 	/* seq_cst: counted before the entries are read (coop_assist_remove). */
 	atomic_fetch_add(&coop_scanners, 1);
 	for (unsigned int i = 0; i < n && !r; i++) {
 		struct assist_area *a = atomic_load(&coop_areas[i]);
 
-		if (a)
-			r = coop_help_remote(a, key, budget_ns);
+		if (!a)
+			continue;
+		atomic_store_explicit(&a->waiter[waiter].key, key, memory_order_relaxed);
+		atomic_store_explicit(&a->waiter[waiter].ns, now, memory_order_relaxed);
+		r = coop_help_remote(a, key, budget_ns);
 	}
 	atomic_fetch_sub(&coop_scanners, 1);
 	return r;

@@ -5,7 +5,7 @@
  * itself (the process's COOP_STAT_REMOTE_JOBS counter and the job page's
  * count move) with byte-exact results; descriptors that would fault are
  * not offered and report exactly what the daemon path does (BOF off and on);
- * without a waiter (polling only) svad completes them itself. Jobs claimed
+ * without a waiter (polling only) none is offered and svad completes them. Jobs claimed
  * by hand: a claim never finished, and a false "fault" report, are both
  * taken back and executed by svad; a client SIGKILLed after its claim
  * leaves svad healthy and its PASID freed; a client scribbling its job page
@@ -89,6 +89,9 @@ static struct assist_job *claim(struct assist_area *a)
 	long long t0 = (long long)sva__now_ns();
 
 	while (!sva_poll(&cr)) {
+		/* What sva_wait() does: say we are waiting on cr, now. */
+		atomic_store(&a->waiter[0].key, (uint64_t)(uintptr_t)&cr);
+		atomic_store(&a->waiter[0].ns, sva__now_ns());
 		if ((long long)sva__now_ns() - t0 > WAIT_NS)
 			T_FATAL("record not written");
 		for (unsigned int i = 0; i < ASSIST_JOBS; i++) {
@@ -105,12 +108,14 @@ static struct assist_job *claim(struct assist_area *a)
 	return NULL;
 }
 
-/* Submit MEMMOVEs until one is claimed by hand (svad offers only every 8th when idle). */
+/* Submit MEMMOVEs until one is claimed by hand (a late claim finds svad did it). */
 static struct assist_job *submit_and_claim(struct client *c, void *dst, const void *src)
 {
 	for (int i = 0; i < 64; i++) {
 		struct assist_job *j;
 
+		atomic_store(&area_of(c)->waiter[0].key, (uint64_t)(uintptr_t)&cr);
+		atomic_store(&area_of(c)->waiter[0].ns, sva__now_ns());
 		submit(c, DSA_OPCODE_MEMMOVE, dst, src, BIG, 0);
 		j = claim(area_of(c));
 		if (j)
