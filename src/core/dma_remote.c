@@ -394,7 +394,7 @@ const struct as_dma_ops as_remote_dma_ops = {
 
 /* Client-assisted execution (assist.h, docs/DECISIONS.md) */
 
-#define ASSIST_CLAIM_NS		5000ll		/* a waiter spinning in sva_wait() claims in < 1 us */
+#define ASSIST_CLAIM_NS		5000ll		/* plus 1 ns per 8 bytes: a spinning waiter claims in < 1 us */
 #define ASSIST_DONE_NS		200000ll	/* plus 1 ns per byte: the client's execution */
 
 static long long now_ns(void)
@@ -446,17 +446,22 @@ static bool remote_resident(struct remote *r, uint64_t addr, uint64_t n, unsigne
 	return true;
 }
 
-/* Whether a client thread spins in sva_wait() on record key right now. */
-static bool assist_waiter(struct assist_area *a, uint64_t key)
+/*
+ * Whether a client thread waits in sva_wait() on record key right now: its
+ * stamp is younger than ASSIST_FRESH_NS, plus 1 ns per 8 bytes, since a
+ * waiter of a long job yields and sleeps between polls, and waiting for it
+ * still costs a fraction of the /proc/PID/mem copy (~2-3 GB/s).
+ */
+static bool assist_waiter(struct assist_area *a, uint64_t key, uint32_t n)
 {
-	long long now = now_ns();
+	long long now = now_ns(), fresh = ASSIST_FRESH_NS + n / 8;
 
 	for (unsigned int i = 0; i < ASSIST_WAITERS; i++) {
 		long long ns = (long long)atomic_load_explicit(&a->waiter[i].ns,
 								memory_order_relaxed);
 
 		if (atomic_load_explicit(&a->waiter[i].key, memory_order_relaxed) == key &&
-		    now - ns < ASSIST_FRESH_NS && ns - now < ASSIST_FRESH_NS)
+		    now - ns < fresh && ns - now < fresh)
 			return true;
 	}
 	return false;
@@ -496,7 +501,7 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 	struct assist_job *j = NULL;
 	uint64_t seq, w, pub;
 
-	if (!a || !assist_waiter(a, key))
+	if (!a || !assist_waiter(a, key, n))
 		return -EAGAIN;
 	/* Exactly the jobs that cannot fault (unless the client races itself). */
 	if ((opcode == DSA_OPCODE_MEMMOVE && !remote_resident(r, src, n, DMA_READ)) ||
@@ -524,7 +529,7 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 	atomic_store_explicit(&j->word, pub, memory_order_release);
 	atomic_fetch_add_explicit(&a->published, 1, memory_order_relaxed);
 
-	w = assist_wait(r, j, pub, now_ns() + ASSIST_CLAIM_NS);
+	w = assist_wait(r, j, pub, now_ns() + ASSIST_CLAIM_NS + n / 8);
 	if (w == pub) {
 		/* Nobody came: take it back, and execute it here. */
 		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
