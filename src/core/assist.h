@@ -76,7 +76,7 @@ static_assert(sizeof(struct assist_job) == 64, "assist job is shared ABI");
  * client one bounded claim wait).
  */
 #define ASSIST_WAITERS	3
-#define ASSIST_FRESH_NS	10000
+#define ASSIST_FRESH_NS	3000
 
 struct assist_waiter {
 	_Atomic uint64_t key;

@@ -394,7 +394,7 @@ const struct as_dma_ops as_remote_dma_ops = {
 
 /* Client-assisted execution (assist.h, docs/DECISIONS.md) */
 
-#define ASSIST_CLAIM_NS		5000ll		/* plus 1 ns per 8 bytes: a spinning waiter claims in < 1 us */
+#define ASSIST_CLAIM_NS		3000ll		/* plus 1 ns per 8 bytes: a spinning waiter claims in < 1 us */
 #define ASSIST_DONE_NS		200000ll	/* plus 1 ns per byte: the client's execution */
 
 static long long now_ns(void)
