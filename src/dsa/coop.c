@@ -310,10 +310,20 @@ static void coop_hold_for_helper(struct coop_slot *s, uint64_t seq, bool finish)
 		coop_backoff(&spins);
 }
 
+static __thread bool coop_queued;	/* this engine's WQ holds more work */
+
+void coop_engine_queue(bool queued)
+{
+	coop_queued = queued;
+}
+
 /*
  * A remote address space (svad): offer the whole job to the client process
  * (core/assist.h). Same eligibility as in-process, any size: what it saves
- * is the /proc/PID/mem traffic, not a share of the copy.
+ * is the /proc/PID/mem traffic, not a share of the copy. Below COOP_MIN_XFER
+ * only while nothing else waits in the WQ: the engine waits for the client's
+ * hand-offs, which for a small copy is about what copying it costs, and
+ * other clients' descriptors would queue behind that wait.
  */
 static bool coop_remote(struct dsa_exec *x, uint8_t *ret_st)
 {
@@ -322,6 +332,7 @@ static bool coop_remote(struct dsa_exec *x, uint8_t *ret_st)
 
 	pthread_once(&coop_once, coop_init);
 	if (!coop_enabled || x->in_batch || (x->d.flags & rec) != rec || !x->d.xfer_size ||
+	    (coop_queued && x->d.xfer_size < COOP_MIN_XFER) ||
 	    as_remote_assist(x->dma.as, x->d.opcode, x->d.completion_addr, src, x->d.dst_addr,
 			     x->d.xfer_size))
 		return false;

@@ -207,6 +207,8 @@ struct assist_area;
  * returns once no thread uses the page any more (then it may be unmapped).
  */
 int coop_assist_add(struct assist_area *a);
+/* Engines: whether the WQ of the descriptor about to execute holds more work. */
+void coop_engine_queue(bool queued);
 void coop_assist_remove(struct assist_area *a);
 
 /*
