@@ -13,15 +13,20 @@
  * A job's word is seq << 4 | state:
  *
  *   FREE -(svad CAS)-> WRITING -(svad, release)-> PUBLISHED
- *   PUBLISHED -(client CAS)-> CLAIMED -(client: bytes, record, release)-> DONE
- *   PUBLISHED -(svad CAS, nobody came)-> FREE          svad executes it
+ *   PUBLISHED -(client CAS)-> CLAIMED -(client: bytes; CAS)-> EXECUTED
+ *             -(client: record, result, release)-> DONE
+ *   CLAIMED -(client: a fault; result, CAS)-> DONE       svad executes it again
+ *   PUBLISHED -(svad CAS, nobody came)-> FREE            svad executes it
  *   CLAIMED -(svad CAS, client too slow or dead)-> FREE  svad executes it
+ *   EXECUTED -(svad CAS, client too slow or dead)-> FREE svad writes the record
  *   DONE -(svad)-> FREE
  *
  * seq is svad's per-address-space job counter, so a late client can never
- * complete or claim a later job in the same slot. The client writes the
- * record before its CAS to DONE: when svad revoked the claim meanwhile it
- * executes the job itself and writes the same record again.
+ * complete or claim a later job in the same slot. EXECUTED is the commit
+ * point: before it svad may take the job back and copy again (the client
+ * has written nothing the program can see yet: no record); after it svad
+ * never copies again, since the program may already be reusing the buffers
+ * once the client's record is written.
  *
  * Trust: the page is the client's; it may scribble anything at any time.
  * svad never reads back anything but the word and, in DONE, the status and
@@ -45,6 +50,7 @@ enum assist_state {
 	ASSIST_PUBLISHED,
 	ASSIST_CLAIMED,
 	ASSIST_DONE,
+	ASSIST_EXECUTED,
 };
 
 /* What the client reports in DONE (res). */

@@ -193,8 +193,9 @@ pid_t as_remote_pid(const struct as *as);
  * space maps it again for itself); -EINVAL, -EEXIST (it has one) or -errno.
  * assist: offer a validated MEMMOVE/MEMFILL (src = the pattern for MEMFILL)
  * with record key to the client; 0 when the client executed it and wrote
- * the record, -EAGAIN when the caller must execute it (nobody came, a
- * buffer is not resident, a fault, a timeout, a dead or lying client).
+ * the record, 1 when it executed it and the caller must write the record,
+ * -EAGAIN when the caller must execute it (nobody came, a buffer is not
+ * resident, a fault, a timeout, a dead or lying client).
  * Bounded in time; never trusts the page beyond that one answer.
  */
 int as_remote_assist_attach(struct as *as, void *area);

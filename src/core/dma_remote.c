@@ -537,25 +537,28 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 	}
 	if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
 		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
+	if (w == ASSIST_WORD(seq, ASSIST_EXECUTED))
+		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS);
+	/*
+	 * Not done in time (slow, stopped, dead), or a word the client
+	 * scribbled: take it back. Before EXECUTED we copy again; after it
+	 * only the record is left to write. A client that goes on later
+	 * finds its CAS failing.
+	 */
+	if ((w == ASSIST_WORD(seq, ASSIST_CLAIMED) || w == ASSIST_WORD(seq, ASSIST_EXECUTED)) &&
+	    atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
+		return w == ASSIST_WORD(seq, ASSIST_EXECUTED) ? 1 : -EAGAIN;
 	if (w == ASSIST_WORD(seq, ASSIST_DONE)) {
 		uint32_t res = atomic_load_explicit(&j->res, memory_order_relaxed);
 
 		atomic_store_explicit(&j->word, ASSIST_WORD(seq, ASSIST_FREE), memory_order_relaxed);
 		/*
-		 * Anything but "executed and recorded" (a fault, a record it
-		 * could not write, a value it made up) is executed again here:
-		 * the daemon path then reports exactly what it always does.
+		 * Anything but "executed" (a fault, a value it made up) is
+		 * executed again here: the daemon path then reports exactly
+		 * what it always does.
 		 */
-		return res == ASSIST_RES_RECORDED ? 0 : -EAGAIN;
+		return res == ASSIST_RES_RECORDED ? 0 : res == ASSIST_RES_NORECORD ? 1 : -EAGAIN;
 	}
-	/*
-	 * Claimed but not done in time (slow, stopped, dead), or a word the
-	 * client scribbled: revoke and execute here. A client that completes
-	 * later finds its CAS to DONE failing; a record it already wrote is
-	 * the one we write again.
-	 */
-	if (ASSIST_SEQ(w) == seq)
-		atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE));
 	return -EAGAIN;
 }
 

@@ -330,14 +330,18 @@ static bool coop_remote(struct dsa_exec *x, uint8_t *ret_st)
 	const uint32_t rec = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
 	uint64_t src = x->d.opcode == DSA_OPCODE_MEMMOVE ? x->d.src_addr : x->d.pattern;
 
+	int r;
+
 	pthread_once(&coop_once, coop_init);
 	if (!coop_enabled || x->in_batch || (x->d.flags & rec) != rec || !x->d.xfer_size ||
-	    (coop_queued && x->d.xfer_size < COOP_MIN_XFER) ||
-	    as_remote_assist(x->dma.as, x->d.opcode, x->d.completion_addr, src, x->d.dst_addr,
-			     x->d.xfer_size))
+	    (coop_queued && x->d.xfer_size < COOP_MIN_XFER))
+		return false;
+	r = as_remote_assist(x->dma.as, x->d.opcode, x->d.completion_addr, src, x->d.dst_addr,
+			     x->d.xfer_size);
+	if (r < 0)
 		return false;
 	x->bytes += x->d.xfer_size;
-	x->record_done = true;
+	x->record_done = r == 0;	/* 1: executed, the record is ours to write */
 	*ret_st = DSA_COMP_SUCCESS;
 	return true;
 }
@@ -589,21 +593,33 @@ static int coop_help_remote(struct assist_area *a, uint64_t key, int64_t budget_
 							     memory_order_relaxed))
 			continue;
 		fault = coop_run((uint8_t)op, dst, src, 0, n);
-		if (fault)
-			res = ASSIST_RES_FAULT;	/* svad executes it again: exact fault report */
-		else
-			res = dma_guarded(&c, coop_record_fn, (void *)(uintptr_t)key)
-				      ? ASSIST_RES_NORECORD
-				      : ASSIST_RES_RECORDED;
+		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_CLAIMED);
 		atomic_store_explicit(&j->fault_addr, fault, memory_order_relaxed);
+		if (fault) {
+			/* svad executes it again and reports the fault exactly; release: res first. */
+			atomic_store_explicit(&j->res, ASSIST_RES_FAULT, memory_order_relaxed);
+			atomic_compare_exchange_strong_explicit(
+				&j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
+				memory_order_release, memory_order_relaxed);
+			return 1;
+		}
+		/*
+		 * Commit before the record becomes visible: once the program
+		 * can see it, svad must never copy again. Release pairs with
+		 * svad's acquire: our bytes first. Failing: svad took the job
+		 * back (we were too slow) and does all of it.
+		 */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED),
+			    memory_order_release, memory_order_relaxed))
+			return 1;
+		res = dma_guarded(&c, coop_record_fn, (void *)(uintptr_t)key) ? ASSIST_RES_NORECORD
+									       : ASSIST_RES_RECORDED;
 		atomic_store_explicit(&j->res, res, memory_order_relaxed);
 		atomic_fetch_add_explicit(&a->executed, 1, memory_order_relaxed);
 		coop_count(COOP_STAT_REMOTE_JOBS, 1);
-		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_CLAIMED);
-		/*
-		 * Pairs with svad's acquire of DONE: bytes, record and res
-		 * first. Failing means svad took the job back and redoes it.
-		 */
+		/* Pairs with svad's acquire of DONE: the record and res first. */
+		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED);
 		atomic_compare_exchange_strong_explicit(&j->word, &w,
 							ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
 							memory_order_release, memory_order_relaxed);

@@ -7,7 +7,8 @@
  * not offered and report exactly what the daemon path does (BOF off and on);
  * without a waiter (polling only) none is offered and svad completes them. Jobs claimed
  * by hand: a claim never finished, and a false "fault" report, are both
- * taken back and executed by svad; a client SIGKILLed after its claim
+ * taken back and executed by svad; a committed (EXECUTED) one that stalls
+ * gets only its record from svad, never a second copy; a client SIGKILLed after its claim
  * leaves svad healthy and its PASID freed; a client scribbling its job page
  * without pause neither crashes svad nor changes another client's results.
  */
@@ -24,7 +25,7 @@
 #include "lib/lib.h"
 
 #define PG	4096u
-#define BIG	(64u << 10)
+#define BIG	(1u << 20)	/* offered while a stamp is < 3 us + 131 us old */
 #define WAIT_NS	(10ll * 1000000000ll)
 
 static struct dsa_completion_record cr __attribute__((aligned(32)));
@@ -111,7 +112,7 @@ static struct assist_job *claim(struct assist_area *a)
 /* Submit MEMMOVEs until one is claimed by hand (a late claim finds svad did it). */
 static struct assist_job *submit_and_claim(struct client *c, void *dst, const void *src)
 {
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 256; i++) {
 		struct assist_job *j;
 
 		atomic_store(&area_of(c)->waiter[0].key, (uint64_t)(uintptr_t)&cr);
@@ -253,6 +254,24 @@ int main(void)
 	}
 	poll_record();
 	check_moved(dst, src);
+
+	/*
+	 * Claimed and committed (EXECUTED) without copying, then stalled: svad
+	 * never copies after the commit (the program may reuse the buffers
+	 * once it sees the record); it only writes the record.
+	 */
+	memset(dst, 0, BIG);
+	j = submit_and_claim(&c, dst, src);
+	{
+		uint64_t w = atomic_load(&j->word);
+
+		T_CHECK(atomic_compare_exchange_strong(
+				&j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED)),
+			"commit");
+	}
+	T_EQ(poll_record(), DSA_COMP_SUCCESS);
+	T_EQ(dst[0], 0);
+	T_EQ(dst[BIG - 1], 0);
 
 	/* A client killed with a job claimed: svad frees its PASID and keeps serving. */
 	kid = t_fork_quiet();
