@@ -150,16 +150,45 @@ static void child_scribble(uint8_t *dst, const uint8_t *src)
 	client_open(&c);
 	scribbler = fork();
 	if (scribbler == 0) {
-		/* The fork child keeps the MAP_SHARED page: random words, until its parent dies. */
-		uint64_t *w = (uint64_t *)area_of(&c);
+		/*
+		 * The fork child keeps the MAP_SHARED page: random values, until
+		 * its parent dies, in every word svad reads back (job states with
+		 * any sequence, results, keys, waiter stamps, counters). Not the
+		 * addresses and sizes: those only svad writes and only the
+		 * client reads, and a wild copy in the client would only crash
+		 * the client (under ASan even its DMA guard cannot catch it).
+		 */
+		struct assist_area *a = area_of(&c);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() == 1)
 			_exit(0);
 		srand(7);
-		for (;;)
-			w[rand() % (ASSIST_BYTES / 8)] = ((uint64_t)rand() << 32 | (unsigned)rand()) ^
-							 (unsigned)(rand() % 5);
+		for (;;) {
+			struct assist_job *j = &a->job[rand() % ASSIST_JOBS];
+			uint64_t v = (uint64_t)rand() << 32 | (unsigned)rand();
+
+			switch (rand() % 6) {
+			case 0:
+				atomic_store(&j->word, v);
+				break;
+			case 1:	/* a plausible state of some sequence */
+				atomic_store(&j->word, (v & ~15ull) | (unsigned)(rand() % 6));
+				break;
+			case 2:
+				atomic_store(&j->res, (uint32_t)v % 4);
+				break;
+			case 3:
+				atomic_store(&j->key, v);
+				break;
+			case 4:
+				atomic_store(&a->waiter[rand() % ASSIST_WAITERS].ns, v);
+				break;
+			default:
+				atomic_store(&a->published, (uint32_t)v);
+				break;
+			}
+		}
 	}
 	for (;;) {
 		submit(&c, DSA_OPCODE_MEMMOVE, dst, src, BIG, 0);
