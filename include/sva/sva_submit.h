@@ -38,7 +38,10 @@ static inline uint64_t sva__now_ns(void)
  * MEMFILL of at least 32 KiB whose record is cr, and the part it left for a
  * waiter is unclaimed, execute that part on the calling thread and, once
  * the engine's part is done, write the record exactly as the device would
- * (or leave it to the engine). budget_ns bounds the time spent here
+ * (or leave it to the engine). With a device hosted by svad, it also marks
+ * the thread as waiting on cr in the portals' shared job pages and executes
+ * a MEMMOVE/MEMFILL svad validated and offered for cr (client-assisted
+ * execution, docs/DAEMON.md). budget_ns bounds the time spent here
  * (< 0: none; a part estimated to take longer is not claimed). Returns 1
  * when it executed something, 0 when there was nothing to take. Never
  * blocks on the device.

@@ -187,6 +187,20 @@ int as_new_remote(struct pasid_alloc *pa, pid_t pid, struct as **ret_as);
 int as_new_remote_pidfd(struct pasid_alloc *pa, int pidfd, struct as **ret_as);
 /* The pid an as_new_remote() space was created for; -1 for other spaces. */
 pid_t as_remote_pid(const struct as *as);
+/*
+ * Client-assisted execution (assist.h). attach: give a remote space the
+ * client's job page (area: page aligned, ASSIST_BYTES, a shared mapping; the
+ * space maps it again for itself); -EINVAL, -EEXIST (it has one) or -errno.
+ * assist: offer a validated MEMMOVE/MEMFILL (src = the pattern for MEMFILL)
+ * with record key to the client; 0 when the client executed it and wrote
+ * the record, 1 when it executed it and the caller must write the record,
+ * -EAGAIN when the caller must execute it (nobody came, a buffer is not
+ * resident, a fault, a timeout, a dead or lying client).
+ * Bounded in time; never trusts the page beyond that one answer.
+ */
+int as_remote_assist_attach(struct as *as, void *area);
+int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, uint64_t dst,
+		     uint32_t n);
 struct as *as_ref(struct as *as);
 /*
  * Drop a reference. The last one tears the space down: it waits until no

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DMA backend for another process's address space (svad serves clients
- * through it). Windows are bounce buffers filled from / written back to the
- * client with pread/pwrite on /proc/PID/mem.
+ * through it). Windows are bounce buffers filled from the client with
+ * process_vm_readv() and written back with pwrite on /proc/PID/mem.
  *
  * Binding: /proc/PID/mem, /proc/PID/pagemap and /proc/PID/maps are opened
  * once at creation. Each of them pins the target's mm at open time
@@ -25,6 +25,21 @@
  * Nothing is cached: the client may remap at any time and no notifier
  * reaches across processes yet (correctness first).
  *
+ * Reads take process_vm_readv(), which pins the pages in batches and copies
+ * once, where a read of /proc/PID/mem goes through a kernel bounce page one
+ * page at a time (several times slower for large windows). It names the
+ * target by pid number, so every read is followed by a liveness check of the
+ * pidfd: a pid number is only reused after its process was reaped, and then
+ * the check fails and the read is reported as a fault (the bytes are
+ * discarded). A read from the same process after an exec (a new mm) cannot
+ * happen: translation through the maps/pagemap files of the old mm fails
+ * first; and if it could, the bytes could only be written back into the old
+ * mm, through mem_fd, which is gone. Where process_vm_readv() is refused
+ * (EPERM: the client became non-dumpable, or ptrace rules changed after
+ * bind), the read falls back to /proc/PID/mem, which was authorised at
+ * bind. Writes always go through mem_fd: a write by pid number could land
+ * in whoever reuses the pid before the check.
+ *
  * Bounce buffers: windows are capped at REMOTE_WIN_MAX, and each thread owns
  * REMOTE_SLOTS of them, mapped on its first remote access and unmapped at
  * thread exit, so the datapath itself never allocates.
@@ -43,9 +58,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <linux/idxd.h>
 #include <unistd.h>
 
 #include "core.h"
+#include "assist.h"
+#include "sva/sva_barrier.h"
 
 #ifndef PROCMAP_QUERY
 /* include/uapi/linux/fs.h, Linux 6.11 */
@@ -72,7 +92,7 @@ struct procmap_query {
 #endif
 
 #define REMOTE_PAGE	4096ull
-#define REMOTE_WIN_MAX	(256u << 10)	/* window cap: one bounce slot */
+#define REMOTE_WIN_MAX	(1u << 20)	/* window cap: one bounce slot (a 1 MiB MEMMOVE: one pass) */
 #define REMOTE_SLOTS	8		/* concurrent windows per thread (streams + spare) */
 #define PM_PRESENT	(1ull << 63)
 
@@ -83,7 +103,11 @@ struct remote {
 	int pagemap_fd;		/* /proc/PID/pagemap: residency */
 	int maps_fd;		/* /proc/PID/maps: permissions */
 	_Atomic bool no_query;	/* kernel lacks PROCMAP_QUERY: parse text */
+	_Atomic bool no_pvm;	/* process_vm_readv refused: read mem_fd */
 	pthread_mutex_t maps_lock;	/* text parse only: one reader of maps_fd */
+	/* client-assisted execution (assist.h) */
+	_Atomic(struct assist_area *) assist;	/* svad's own mapping of the job page */
+	_Atomic uint64_t assist_seq;
 };
 
 /* Per-thread bounce slots */
@@ -274,6 +298,29 @@ static uint64_t remote_translate(struct dma_ctx *c, struct remote *r, uint64_t a
 
 /* Backend ops */
 
+/*
+ * Read len bytes at addr of the client into buf; the count read, or <= 0.
+ * See the top of the file for why a read by pid number is safe here.
+ */
+static ssize_t remote_read(struct remote *r, void *buf, uint64_t len, uint64_t addr)
+{
+	struct iovec l = { buf, len }, rv = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (atomic_load_explicit(&r->no_pvm, memory_order_relaxed))
+		return pread(r->mem_fd, buf, len, (off_t)addr);
+	n = process_vm_readv(r->pid, &l, 1, &rv, 1, 0);
+	if (n < 0 && (errno == EPERM || errno == ENOSYS)) {
+		/* Every thread that races here reaches the same answer. */
+		atomic_store_explicit(&r->no_pvm, true, memory_order_relaxed);
+		return pread(r->mem_fd, buf, len, (off_t)addr);
+	}
+	/* After the read: the pid still names our process, so did it during the read. */
+	if (n > 0 && syscall(SYS_pidfd_send_signal, r->pidfd, 0, NULL, 0) < 0)
+		return -1;
+	return n;
+}
+
 static int remote_map(struct dma_ctx *c, struct dma_win *w, uint64_t addr, uint64_t len,
 		      unsigned int access)
 {
@@ -290,7 +337,7 @@ static int remote_map(struct dma_ctx *c, struct dma_win *w, uint64_t addr, uint6
 	if (!buf)
 		return -ENOMEM;
 	if (access & DMA_READ) {
-		ssize_t n = pread(r->mem_fd, buf, ok, (off_t)addr);
+		ssize_t n = remote_read(r, buf, ok, addr);
 
 		if (n <= 0) {	/* unmapped meanwhile, or the client exited */
 			slot_put(buf);
@@ -345,6 +392,176 @@ const struct as_dma_ops as_remote_dma_ops = {
 	.write_record = remote_write_record,
 };
 
+/* Client-assisted execution (assist.h, docs/DECISIONS.md) */
+
+#define ASSIST_CLAIM_NS		3000ll		/* plus 1 ns per 8 bytes: a spinning waiter claims in < 1 us */
+#define ASSIST_DONE_NS		200000ll	/* plus 1 ns per byte: the client's execution */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+int as_remote_assist_attach(struct as *as, void *area)
+{
+	struct remote *r = as && as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+	struct assist_area *expected = NULL;
+	void *mine;
+
+	if (!r || !area || ((uintptr_t)area & (REMOTE_PAGE - 1)))
+		return -EINVAL;
+	if (atomic_load(&r->assist))
+		return -EEXIST;
+	/*
+	 * A second mapping of the same shared page (old_size 0), owned by the
+	 * address space: the portal the page came from may close while
+	 * engines still publish jobs in it.
+	 */
+	mine = mremap(area, 0, ASSIST_BYTES, MREMAP_MAYMOVE);
+	if (mine == MAP_FAILED)
+		return -errno;
+	if (!atomic_compare_exchange_strong(&r->assist, &expected, mine)) {
+		munmap(mine, ASSIST_BYTES);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Every page of [addr, addr + n) accessible for access and resident now; nothing faulted in. */
+static bool remote_resident(struct remote *r, uint64_t addr, uint64_t n, unsigned int access)
+{
+	struct dma_ctx c = { 0 };
+
+	while (n) {
+		uint64_t len = n > REMOTE_WIN_MAX ? REMOTE_WIN_MAX : n;
+
+		if (remote_translate(&c, r, addr, len, access, false) != len)
+			return false;
+		addr += len;
+		n -= len;
+	}
+	return true;
+}
+
+/*
+ * Whether a client thread waits in sva_wait() on record key right now: its
+ * stamp is younger than ASSIST_FRESH_NS, plus 1 ns per 8 bytes, since a
+ * waiter of a long job yields and sleeps between polls, and waiting for it
+ * still costs a fraction of the /proc/PID/mem copy (~2-3 GB/s).
+ */
+static bool assist_waiter(struct assist_area *a, uint64_t key, uint32_t n)
+{
+	long long now = now_ns(), fresh = ASSIST_FRESH_NS + n / 8;
+
+	for (unsigned int i = 0; i < ASSIST_WAITERS; i++) {
+		long long ns = (long long)atomic_load_explicit(&a->waiter[i].ns,
+								memory_order_relaxed);
+
+		if (atomic_load_explicit(&a->waiter[i].key, memory_order_relaxed) == key &&
+		    now - ns < fresh && ns - now < fresh)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Wait (bounded, yielding: the client may need this CPU) while the job's
+ * word is still from; the last word seen. Gives up at deadline or once the
+ * client is dead.
+ */
+static uint64_t assist_wait(struct remote *r, struct assist_job *j, uint64_t from,
+			    long long deadline)
+{
+	unsigned int spins = 0;
+	uint64_t w;
+
+	/* Pairs with the client's release of CLAIMED / DONE. */
+	while ((w = atomic_load_explicit(&j->word, memory_order_acquire)) == from) {
+		if (++spins < 64) {
+			sva_cpu_relax();
+			continue;
+		}
+		sched_yield();
+		if ((spins & 63) == 0 &&
+		    (now_ns() >= deadline ||
+		     syscall(SYS_pidfd_send_signal, r->pidfd, 0, NULL, 0) < 0))
+			break;
+	}
+	return w;
+}
+
+int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, uint64_t dst,
+		     uint32_t n)
+{
+	struct remote *r = as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+	struct assist_area *a = r ? atomic_load_explicit(&r->assist, memory_order_acquire) : NULL;
+	struct assist_job *j = NULL;
+	uint64_t seq, w, pub;
+
+	if (!a || !assist_waiter(a, key, n))
+		return -EAGAIN;
+	/* Exactly the jobs that cannot fault (unless the client races itself). */
+	if ((opcode == DSA_OPCODE_MEMMOVE && !remote_resident(r, src, n, DMA_READ)) ||
+	    !remote_resident(r, dst, n, DMA_WRITE))
+		return -EAGAIN;
+	seq = atomic_fetch_add_explicit(&r->assist_seq, 1, memory_order_relaxed) + 1;
+	for (unsigned int i = 0; i < ASSIST_JOBS && !j; i++) {
+		w = atomic_load_explicit(&a->job[i].word, memory_order_relaxed);
+		/* A scribbled word only costs the client its own slot. */
+		if (ASSIST_STATE(w) == ASSIST_FREE &&
+		    atomic_compare_exchange_strong(&a->job[i].word, &w,
+						   ASSIST_WORD(seq, ASSIST_WRITING)))
+			j = &a->job[i];
+	}
+	if (!j)
+		return -EAGAIN;
+	atomic_store_explicit(&j->key, key, memory_order_relaxed);
+	atomic_store_explicit(&j->src, src, memory_order_relaxed);
+	atomic_store_explicit(&j->dst, dst, memory_order_relaxed);
+	atomic_store_explicit(&j->size, n, memory_order_relaxed);
+	atomic_store_explicit(&j->opcode, opcode, memory_order_relaxed);
+	atomic_store_explicit(&j->res, 0, memory_order_relaxed);
+	pub = ASSIST_WORD(seq, ASSIST_PUBLISHED);
+	/* Pairs with the client's acquire of PUBLISHED: the fields first. */
+	atomic_store_explicit(&j->word, pub, memory_order_release);
+	atomic_fetch_add_explicit(&a->published, 1, memory_order_relaxed);
+
+	w = assist_wait(r, j, pub, now_ns() + ASSIST_CLAIM_NS + n / 8);
+	if (w == pub) {
+		/* Nobody came: take it back, and execute it here. */
+		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
+			return -EAGAIN;
+	}
+	if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
+		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
+	if (w == ASSIST_WORD(seq, ASSIST_EXECUTED))
+		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS);
+	/*
+	 * Not done in time (slow, stopped, dead), or a word the client
+	 * scribbled: take it back. Before EXECUTED we copy again; after it
+	 * only the record is left to write. A client that goes on later
+	 * finds its CAS failing.
+	 */
+	if ((w == ASSIST_WORD(seq, ASSIST_CLAIMED) || w == ASSIST_WORD(seq, ASSIST_EXECUTED)) &&
+	    atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
+		return w == ASSIST_WORD(seq, ASSIST_EXECUTED) ? 1 : -EAGAIN;
+	if (w == ASSIST_WORD(seq, ASSIST_DONE)) {
+		uint32_t res = atomic_load_explicit(&j->res, memory_order_relaxed);
+
+		atomic_store_explicit(&j->word, ASSIST_WORD(seq, ASSIST_FREE), memory_order_relaxed);
+		/*
+		 * Anything but "executed" (a fault, a value it made up) is
+		 * executed again here: the daemon path then reports exactly
+		 * what it always does.
+		 */
+		return res == ASSIST_RES_RECORDED ? 0 : res == ASSIST_RES_NORECORD ? 1 : -EAGAIN;
+	}
+	return -EAGAIN;
+}
+
 /* Construction */
 
 static void remote_free(void *p)
@@ -362,6 +579,8 @@ static void remote_free(void *p)
 	if (r->pidfd >= 0)
 		close(r->pidfd);
 	pthread_mutex_destroy(&r->maps_lock);
+	if (atomic_load(&r->assist))
+		munmap(atomic_load(&r->assist), ASSIST_BYTES);
 	free(r);
 }
 

@@ -226,7 +226,18 @@ static int psrv_call(struct psrv *ps, enum psrv_op op, struct svad_portal *p)
 
 int psrv_add(struct psrv *ps, struct svad_portal *p)
 {
-	return ps->running ? psrv_call(ps, PSRV_ADD, p) : -ESHUTDOWN;
+	if (!ps->running)
+		return -ESHUTDOWN;
+	/*
+	 * The first portal's job page serves the whole address space for
+	 * client-assisted execution (core/assist.h); the space maps it again
+	 * for itself, so it outlives this portal. Without one (an error, or
+	 * a later portal), svad executes everything itself.
+	 */
+	if (as_remote_assist_attach(p->as, ring_assist(p->ring, p->nslots)) == 0)
+		svad_log(7, "pasid %u: client-assisted execution through portal %u", p->pasid,
+			 p->handle);
+	return psrv_call(ps, PSRV_ADD, p);
 }
 
 void psrv_remove(struct psrv *ps, struct svad_portal *p)

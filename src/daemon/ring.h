@@ -49,9 +49,10 @@
 #include <sys/syscall.h>
 
 #include "sva/sva_barrier.h"
+#include "core/assist.h"
 
 #define RING_MAGIC		0x474e5253u	/* "SRNG" */
-#define RING_VERSION		1u
+#define RING_VERSION		2u	/* 2: the assist page follows the slots */
 #define RING_HDR_SIZE		256u
 #define RING_SLOT_SIZE		128u
 #define RING_SLOTS_DEFAULT	64u	/* outstanding admissions per portal */
@@ -106,11 +107,17 @@ struct ring_slot {
 static_assert(sizeof(struct ring_slot) == RING_SLOT_SIZE, "ring slot is shared ABI");
 static_assert(sizeof(struct dsa_hw_desc) == 64, "descriptor is 64 bytes");
 
+/* Header and slots rounded to pages, then the assist page (core/assist.h). */
 static inline size_t ring_bytes(uint32_t nslots)
 {
 	size_t b = RING_HDR_SIZE + (size_t)nslots * RING_SLOT_SIZE;
 
-	return (b + 4095) & ~(size_t)4095;
+	return ((b + 4095) & ~(size_t)4095) + ASSIST_BYTES;
+}
+
+static inline struct assist_area *ring_assist(struct ring_hdr *h, uint32_t nslots)
+{
+	return (struct assist_area *)((uint8_t *)h + ring_bytes(nslots) - ASSIST_BYTES);
 }
 
 static inline struct ring_slot *ring_slot(struct ring_hdr *h, uint32_t i)

@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "dsa.h"
+#include "core/assist.h"
 #include "sva/sva_barrier.h"
 #include "sva/sva_submit.h"
 
@@ -109,6 +110,12 @@ static int coop_enabled = 1;
 static _Atomic int coop_hold;
 static _Atomic uint64_t coop_counters[COOP_STAT_NR];
 
+/* Client side of client-assisted execution: svad's job pages mapped here. */
+#define COOP_AREAS	64		/* portals of this process with a job page */
+static _Atomic(struct assist_area *) coop_areas[COOP_AREAS];
+static _Atomic unsigned int coop_nareas;	/* high-water mark of used entries */
+static _Atomic int coop_scanners;		/* threads looking at coop_areas now */
+
 static void coop_atfork_child(void)
 {
 	/*
@@ -119,6 +126,14 @@ static void coop_atfork_child(void)
 	 */
 	memset(coop_slots, 0, sizeof(coop_slots));
 	atomic_store(&coop_nslots, 0);
+	/*
+	 * Likewise svad's jobs are the parent's: executed here they would
+	 * land in the child's copy of its memory. The child does not help.
+	 */
+	for (unsigned int i = 0; i < COOP_AREAS; i++)
+		atomic_store(&coop_areas[i], NULL);
+	atomic_store(&coop_nareas, 0);
+	atomic_store(&coop_scanners, 0);
 	if (coop_mine) {
 		atomic_store(&coop_mine->own.used, 1);
 		atomic_store(&coop_nslots, (unsigned int)(coop_mine - coop_slots) + 1);
@@ -295,6 +310,42 @@ static void coop_hold_for_helper(struct coop_slot *s, uint64_t seq, bool finish)
 		coop_backoff(&spins);
 }
 
+static __thread bool coop_queued;	/* this engine's WQ holds more work */
+
+void coop_engine_queue(bool queued)
+{
+	coop_queued = queued;
+}
+
+/*
+ * A remote address space (svad): offer the whole job to the client process
+ * (core/assist.h). Same eligibility as in-process, any size: what it saves
+ * is the /proc/PID/mem traffic, not a share of the copy. Below COOP_MIN_XFER
+ * only while nothing else waits in the WQ: the engine waits for the client's
+ * hand-offs, which for a small copy is about what copying it costs, and
+ * other clients' descriptors would queue behind that wait.
+ */
+static bool coop_remote(struct dsa_exec *x, uint8_t *ret_st)
+{
+	const uint32_t rec = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+	uint64_t src = x->d.opcode == DSA_OPCODE_MEMMOVE ? x->d.src_addr : x->d.pattern;
+
+	int r;
+
+	pthread_once(&coop_once, coop_init);
+	if (!coop_enabled || x->in_batch || (x->d.flags & rec) != rec || !x->d.xfer_size ||
+	    (coop_queued && x->d.xfer_size < COOP_MIN_XFER))
+		return false;
+	r = as_remote_assist(x->dma.as, x->d.opcode, x->d.completion_addr, src, x->d.dst_addr,
+			     x->d.xfer_size);
+	if (r < 0)
+		return false;
+	x->bytes += x->d.xfer_size;
+	x->record_done = r == 0;	/* 1: executed, the record is ours to write */
+	*ret_st = DSA_COMP_SUCCESS;
+	return true;
+}
+
 bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 {
 	uint64_t n = x->d.xfer_size, m, seq, claim, fault;
@@ -304,6 +355,8 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	unsigned int fin = FIN_PENDING, spins = 0;
 	int hold, frac;
 
+	if (as_dma(x->dma.as) == &as_remote_dma_ops)
+		return coop_remote(x, ret_st);
 	if (!coop_eligible(x) || !(s = coop_slot_get()))
 		return false;
 	hold = atomic_load_explicit(&coop_hold, memory_order_relaxed);
@@ -468,10 +521,151 @@ static int coop_help(struct coop_slot *s, uint64_t key, int64_t budget_ns)
 	return 1;
 }
 
+int coop_assist_add(struct assist_area *a)
+{
+	pthread_once(&coop_once, coop_init);
+	for (unsigned int i = 0; i < COOP_AREAS; i++) {
+		struct assist_area *none = NULL;
+		unsigned int hw = atomic_load(&coop_nareas);
+
+		if (!atomic_compare_exchange_strong(&coop_areas[i], &none, a))
+			continue;
+		while (hw < i + 1 && !atomic_compare_exchange_weak(&coop_nareas, &hw, i + 1))
+			;
+		return 0;
+	}
+	return -ENOSPC;	/* svad then executes this portal's jobs itself */
+}
+
+void coop_assist_remove(struct assist_area *a)
+{
+	for (unsigned int i = 0; i < COOP_AREAS; i++) {
+		struct assist_area *p = a;
+
+		atomic_compare_exchange_strong(&coop_areas[i], &p, NULL);
+	}
+	/*
+	 * seq_cst: the NULL stores come before this load, and a scanner's
+	 * increment before its load of the entry, so a scanner that still
+	 * sees the page is counted here (Dekker).
+	 */
+	while (atomic_load(&coop_scanners))
+		sched_yield();
+}
+
+static int coop_record_fn(void *arg)
+{
+	struct dsa_completion_record *cr = arg;
+	static const struct dsa_completion_record ok = { .status = DSA_COMP_SUCCESS };
+
+	memcpy((uint8_t *)cr + 1, (const uint8_t *)&ok + 1, sizeof(ok) - 1);
+	/* Status last; pairs with sva_poll()'s acquire (dsa-device.md §8). */
+	sva_store_release((uint8_t *)&cr->status, ok.status);
+	return 0;
+}
+
+/* Claim and execute one svad job for key in page a; 1 if one was executed. */
+static int coop_help_remote(struct assist_area *a, uint64_t key, int64_t budget_ns)
+{
+	for (unsigned int i = 0; i < ASSIST_JOBS; i++) {
+		struct assist_job *j = &a->job[i];
+		/* Pairs with svad's release of PUBLISHED: the fields are written. */
+		uint64_t w = atomic_load_explicit(&j->word, memory_order_acquire), fault;
+		uint64_t src, dst, n;
+		uint32_t op, res;
+		struct dma_ctx c = { 0 };
+
+		if (ASSIST_STATE(w) != ASSIST_PUBLISHED ||
+		    atomic_load_explicit(&j->key, memory_order_relaxed) != key)
+			continue;
+		src = atomic_load_explicit(&j->src, memory_order_relaxed);
+		dst = atomic_load_explicit(&j->dst, memory_order_relaxed);
+		n = atomic_load_explicit(&j->size, memory_order_relaxed);
+		op = atomic_load_explicit(&j->opcode, memory_order_relaxed);
+		if ((op != DSA_OPCODE_MEMMOVE && op != DSA_OPCODE_MEMFILL) ||
+		    (budget_ns >= 0 && (uint64_t)budget_ns < n / COOP_SLOW_BPNS))
+			continue;
+		/* The claim also proves the fields were those of this word. */
+		if (!atomic_compare_exchange_strong_explicit(&j->word, &w,
+							     ASSIST_WORD(ASSIST_SEQ(w),
+									 ASSIST_CLAIMED),
+							     memory_order_acq_rel,
+							     memory_order_relaxed))
+			continue;
+		fault = coop_run((uint8_t)op, dst, src, 0, n);
+		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_CLAIMED);
+		atomic_store_explicit(&j->fault_addr, fault, memory_order_relaxed);
+		if (fault) {
+			/* svad executes it again and reports the fault exactly; release: res first. */
+			atomic_store_explicit(&j->res, ASSIST_RES_FAULT, memory_order_relaxed);
+			atomic_compare_exchange_strong_explicit(
+				&j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
+				memory_order_release, memory_order_relaxed);
+			return 1;
+		}
+		/*
+		 * Commit before the record becomes visible: once the program
+		 * can see it, svad must never copy again. Release pairs with
+		 * svad's acquire: our bytes first. Failing: svad took the job
+		 * back (we were too slow) and does all of it.
+		 */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED),
+			    memory_order_release, memory_order_relaxed))
+			return 1;
+		res = dma_guarded(&c, coop_record_fn, (void *)(uintptr_t)key) ? ASSIST_RES_NORECORD
+									       : ASSIST_RES_RECORDED;
+		atomic_store_explicit(&j->res, res, memory_order_relaxed);
+		atomic_fetch_add_explicit(&a->executed, 1, memory_order_relaxed);
+		coop_count(COOP_STAT_REMOTE_JOBS, 1);
+		/* Pairs with svad's acquire of DONE: the record and res first. */
+		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED);
+		atomic_compare_exchange_strong_explicit(&j->word, &w,
+							ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
+							memory_order_release, memory_order_relaxed);
+		return 1;
+	}
+	return 0;
+}
+
+/* sva_wait_help() over svad's job pages: say we wait, and take a job for key. */
+static int coop_help_remotes(uint64_t key, int64_t budget_ns)
+{
+	static _Atomic unsigned int next_waiter;
+	static __thread unsigned int waiter = ~0u;
+	unsigned int n = atomic_load_explicit(&coop_nareas, memory_order_relaxed);
+	uint64_t now;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	/* Threads spread over the waiter entries; a shared one only costs a claim. */
+	if (waiter == ~0u)
+		waiter = atomic_fetch_add_explicit(&next_waiter, 1, memory_order_relaxed) %
+			 ASSIST_WAITERS;
+	now = sva__now_ns();
+	/* seq_cst: counted before the entries are read (coop_assist_remove). */
+	atomic_fetch_add(&coop_scanners, 1);
+	for (unsigned int i = 0; i < n && !r; i++) {
+		struct assist_area *a = atomic_load(&coop_areas[i]);
+
+		if (!a)
+			continue;
+		atomic_store_explicit(&a->waiter[waiter].key, key, memory_order_relaxed);
+		atomic_store_explicit(&a->waiter[waiter].ns, now, memory_order_relaxed);
+		r = coop_help_remote(a, key, budget_ns);
+	}
+	atomic_fetch_sub(&coop_scanners, 1);
+	return r;
+}
+
 SVA_DSA_EXPORT int sva_wait_help(const struct dsa_completion_record *cr, int64_t budget_ns)
 {
 	uint64_t key = (uint64_t)(uintptr_t)cr;
 	unsigned int n = atomic_load_explicit(&coop_nslots, memory_order_relaxed);
+
+	if (coop_help_remotes(key, budget_ns))
+		return 1;
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct coop_slot *s = &coop_slots[i];

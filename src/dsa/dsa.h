@@ -177,7 +177,11 @@ static inline void dsa_prefetchw(const void *p)
 /* Exported from src/dsa (the library's sva_* export macro lives in src/lib). */
 #define SVA_DSA_EXPORT __attribute__((visibility("default")))
 
-enum { COOP_STAT_JOBS, COOP_STAT_HELPED_BYTES, COOP_STAT_HELPER_RECORDS, COOP_STAT_NR };
+enum {
+	COOP_STAT_JOBS, COOP_STAT_HELPED_BYTES, COOP_STAT_HELPER_RECORDS,
+	COOP_STAT_REMOTE_JOBS,		/* svad jobs this client process executed (assist.h) */
+	COOP_STAT_NR
+};
 
 /*
  * Execute a MEMMOVE (non-overlapping) or MEMFILL together with the threads
@@ -195,6 +199,17 @@ void coop_stats(uint64_t ret[COOP_STAT_NR]);
  */
 enum { COOP_HOLD_WAITER = 1, COOP_HOLD_LATE = 2 };
 void coop_test_hold(int mode);
+
+struct assist_area;
+/*
+ * Client side of client-assisted execution (core/assist.h): waiters in
+ * sva_wait() look for svad jobs in the registered job pages. remove
+ * returns once no thread uses the page any more (then it may be unmapped).
+ */
+int coop_assist_add(struct assist_area *a);
+/* Engines: whether the WQ of the descriptor about to execute holds more work. */
+void coop_engine_queue(bool queued);
+void coop_assist_remove(struct assist_area *a);
 
 /*
  * Parallel streams: map the same span [off, off + len) of n buffers (a

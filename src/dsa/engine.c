@@ -334,6 +334,8 @@ static void *engine_main(void *arg)
 		} else {
 			if (it.desc.opcode == DSA_OPCODE_DRAIN)
 				rt_wait_prior(e->rt, w, wq_rt_id(w), &it, e);
+			/* Small jobs go to a waiting client only when nobody else waits. */
+			coop_engine_queue(wq_rt_occupancy(w) != 0);
 			dsa_exec_desc(rt_caps(e->rt), wq_rt_attr(w), it.as, it.pasid, it.priv,
 				      &it.desc, &res);
 			atomic_fetch_add_explicit(&e->descs, res.descs, memory_order_relaxed);

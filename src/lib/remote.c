@@ -509,6 +509,8 @@ int remote_portal_open(struct sva_device *dev, unsigned int wq, unsigned int fla
 	if (r)
 		goto err_close;
 	close(fds[0]);
+	/* Waiters in sva_wait() execute svad's jobs posted there (coop.c); -ENOSPC: svad does. */
+	coop_assist_add(ring_assist(rp->rc.hdr, rp->rc.nslots));
 	rp->rc.doorbell_fd = fds[1];
 	rp->rc.sock_fd = rd->fd;
 	rp->handle = rep.handle;
@@ -546,6 +548,8 @@ void remote_portal_close(struct sva_portal *p)
 	/* A fork child shares the connection: only the opener closes in svad. */
 	if (proc_check(p->pid) == 0)
 		rcall_simple(p->dev, PROTO_CLOSE_WQ, &c);
+	/* Returns once no waiter looks at the job page any more. */
+	coop_assist_remove(ring_assist(rp->rc.hdr, rp->rc.nslots));
 	munmap(rp->rc.hdr, rp->bytes);
 	close(rp->rc.doorbell_fd);
 	free(rp);
