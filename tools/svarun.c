@@ -42,11 +42,11 @@
  * library and of svad (default: next to svarun in the build tree, else the
  * dynamic loader's and PATH's choice).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,10 +68,11 @@
 #define MAX_MOUNTS	32
 
 struct run {
-	char work[PATH_MAX];		/* scratch tmpfs (host side: an empty dir in /tmp) */
+	char work[PATH_MAX];		/* scratch tmpfs: /dev/svarun, in the namespace only */
 	char fs[PATH_MAX + 8];		/* the FUSE mount */
 	char *mounts[MAX_MOUNTS];	/* made in the namespace, undone in reverse */
 	unsigned int nmounts;
+	unsigned int nscratch;		/* mounts up to the scratch tmpfs: undone last */
 	unsigned int noverlays;
 	struct sva_device *devs[SYSFS_MAX_DEVICES];
 	unsigned int ndevs;
@@ -352,32 +353,46 @@ static int submounts(const char *target, char ***ret, unsigned int *ret_n)
 }
 
 /*
- * Make target/name exist: if it does not, put an overlay on target whose
- * upper layer (in the scratch tmpfs) holds the empty directory name. The
- * real entries of target stay visible through the lower layer.
+ * Make target/name exist for every name of the NULL-terminated names: if
+ * any is missing, put one overlay on target whose upper layer (in the
+ * scratch tmpfs) holds the missing ones as empty directories. The real
+ * entries of target stay visible through the lower layer. The stash of
+ * target's submounts lives in the scratch and goes with it: it is not
+ * remembered.
  */
-static int overlay_dir(struct run *r, const char *target, const char *name)
+static int overlay_dirs(struct run *r, const char *target, const char *const *names)
 {
-	char path[PATH_MAX], base[PATH_MAX + 16], upper[PATH_MAX + 32], wk[PATH_MAX + 32];
+	char path[PATH_MAX], base[PATH_MAX + 16], upper[2 * PATH_MAX + 32], wk[PATH_MAX + 32];
 	char stash[PATH_MAX + 32], opts[3 * PATH_MAX + 64], src[2 * PATH_MAX + 32];
 	char **subs = NULL;
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, missing = 0;
 	int e;
 
-	snprintf(path, sizeof(path), "%s/%s", target, name);
-	if (access(path, F_OK) == 0)
+	snprintf(base, sizeof(base), "%s/ov%u", r->work, r->noverlays);
+	for (i = 0; names[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", target, names[i]);
+		if (access(path, F_OK) == 0)
+			continue;
+		snprintf(upper, sizeof(upper), "%s/upper/%s", base, names[i]);
+		if ((e = mkdir_p(upper, 0755)))
+			return e;
+		missing++;
+	}
+	if (!missing)
 		return 0;
-	snprintf(base, sizeof(base), "%s/ov%u", r->work, r->noverlays++);
-	snprintf(upper, sizeof(upper), "%s/upper/%s", base, name);
+	r->noverlays++;
 	snprintf(wk, sizeof(wk), "%s/work", base);
 	snprintf(stash, sizeof(stash), "%s/stash", base);
-	if ((e = mkdir_p(upper, 0755)) || (e = mkdir_p(wk, 0755)) || (e = mkdir_p(stash, 0755)))
+	if ((e = mkdir_p(wk, 0755)) || (e = mkdir_p(stash, 0755)))
 		return e;
 	e = submounts(target, &subs, &n);
 	if (e)
 		return e;
-	if (n && (e = do_mount(r, target, stash, NULL, MS_BIND | MS_REC, NULL)))
+	if (n && mount(target, stash, NULL, MS_BIND | MS_REC, NULL)) {
+		e = -errno;
+		fprintf(stderr, "svarun: bind %s on %s: %s\n", target, stash, strerror(errno));
 		goto out;
+	}
 	snprintf(upper, sizeof(upper), "%s/upper", base);
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", target, upper, wk);
 	e = do_mount(r, "overlay", target, "overlay", 0, opts);
@@ -396,9 +411,10 @@ out:
 static int bind_tree(struct run *r, const char *parent, const char *name)
 {
 	char src[2 * PATH_MAX], dst[PATH_MAX];
+	const char *const names[] = { name, NULL };
 	int e;
 
-	e = overlay_dir(r, parent, name);
+	e = overlay_dirs(r, parent, names);
 	if (e)
 		return e;
 	snprintf(dst, sizeof(dst), "%s/%s", parent, name);
@@ -459,6 +475,38 @@ static int setup_env(struct run *r)
 	return 0;
 }
 
+/*
+ * The scratch tmpfs hangs on /dev/svarun, a directory that exists only in
+ * the namespace: a host directory such as /tmp/svarun.XXXXXX would outlive
+ * a SIGKILLed svarun, since only svarun could remove it. /dev gets one
+ * overlay whose upper layer holds svarun, dsa and iax (the /dev paths
+ * svarun needs), and that layer lives on a bootstrap tmpfs mounted over
+ * /tmp only while the overlay is made: the overlay keeps it afterwards.
+ * Nothing but svarun runs in the namespace yet, so nobody sees /tmp covered.
+ */
+static int setup_scratch(struct run *r)
+{
+	static const char *const names[] = { "svarun", "dsa", "iax", NULL };
+	int e;
+
+	if (mount("svarun-boot", "/tmp", "tmpfs", MS_NOSUID, "mode=0700")) {
+		fprintf(stderr, "svarun: mount tmpfs on /tmp: %s\n", strerror(errno));
+		return -errno;
+	}
+	snprintf(r->work, sizeof(r->work), "/tmp");
+	e = overlay_dirs(r, "/dev", names);
+	if (umount2("/tmp", MNT_DETACH) && !e)
+		e = -errno;
+	if (e)
+		return e;
+	snprintf(r->work, sizeof(r->work), "/dev/svarun");
+	if ((e = do_mount(r, "svarun", r->work, "tmpfs", MS_NOSUID, "mode=0755")))
+		return e;
+	/* teardown keeps this one and what came before until the server stopped */
+	r->nscratch = r->nmounts;
+	return 0;
+}
+
 static int setup_mounts(struct run *r, const sigset_t *old)
 {
 	int e;
@@ -470,10 +518,7 @@ static int setup_mounts(struct run *r, const sigset_t *old)
 	/* nothing we mount may propagate back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
-	snprintf(r->work, sizeof(r->work), "/tmp/svarun.XXXXXX");
-	if (!mkdtemp(r->work))
-		return -errno;
-	if ((e = do_mount(r, "svarun", r->work, "tmpfs", MS_NOSUID, "mode=0755")))
+	if ((e = setup_scratch(r)))
 		return e;
 	snprintf(r->fs, sizeof(r->fs), "%s/sys", r->work);
 	if ((e = mkdir_p(r->fs, 0755)))
@@ -487,9 +532,7 @@ static int setup_mounts(struct run *r, const sigset_t *old)
 	}
 	if ((e = setup_env(r)))
 		return e;
-	/* /dev first: the server creates WQ nodes in /dev/dsa from the start */
-	if ((e = overlay_dir(r, "/dev", "dsa")) || (e = overlay_dir(r, "/dev", "iax")))
-		return e;
+	/* the server creates WQ nodes in /dev/dsa from the start */
 	if ((e = do_mount(r, "svarun-dsa", "/dev/dsa", "tmpfs", MS_NOSUID | MS_NOEXEC,
 			  "mode=0755")))
 		return e;
@@ -508,75 +551,24 @@ static int setup_mounts(struct run *r, const sigset_t *old)
 	return 0;
 }
 
-static void teardown(struct run *r)
+static void unmount_to(struct run *r, unsigned int keep)
 {
-	/* the binds hold the FUSE connection: they go before the server stops */
-	while (r->nmounts > 1) {
+	while (r->nmounts > keep) {
 		r->nmounts--;
 		umount2(r->mounts[r->nmounts], MNT_DETACH);
 		free(r->mounts[r->nmounts]);
 	}
+}
+
+static void teardown(struct run *r)
+{
+	/* the binds hold the FUSE connection: they go before the server stops */
+	unmount_to(r, r->nscratch);
 	r->srv = sysfs_server_stop(r->srv);
-	if (r->nmounts) {
-		umount2(r->mounts[0], MNT_DETACH);
-		free(r->mounts[0]);
-		r->nmounts = 0;
-	}
-	if (r->work[0])
-		rmdir(r->work);
+	unmount_to(r, 0);
 }
 
 /* the command */
-
-/*
- * Kill and reap every remaining descendant (we are their subreaper) but
- * svad, which is stopped last, after the tree that uses it.
- */
-static void reap_all(struct run *r, pid_t self)
-{
-	char path[64], buf[512], *p;
-	struct dirent *de;
-	unsigned int n;
-	pid_t pid;
-	DIR *d;
-	int st;
-
-	for (;;) {
-		n = 0;
-		d = opendir("/proc");
-		while (d && (de = readdir(d))) {
-			FILE *f;
-			int ppid = 0;
-
-			if (de->d_name[0] < '0' || de->d_name[0] > '9')
-				continue;
-			if (snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name) >=
-			    (int)sizeof(path))
-				continue;
-			f = fopen(path, "re");
-			if (!f)
-				continue;
-			/* the command name may contain blanks and parentheses: parse after the last ')' */
-			if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-				sscanf(p + 1, " %*c %d", &ppid);
-			fclose(f);
-			pid = atoi(de->d_name);
-			if (ppid == self && pid != r->svad) {
-				kill(pid, SIGKILL);
-				n++;	/* zombies count too: they are reaped below */
-			}
-		}
-		if (d)
-			closedir(d);
-		if (!n)
-			return;
-		pid = waitpid(-1, &st, 0);
-		if (pid < 0 && errno == ECHILD)
-			return;
-		if (pid > 0 && pid == r->svad)
-			r->svad = 0;
-	}
-}
 
 /* What the main thread takes with sigwaitinfo: child exits and the signals it forwards. */
 static void taken_signals(sigset_t *set)
@@ -589,23 +581,18 @@ static void taken_signals(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-static int run_command(struct run *r, char **argv, const sigset_t *old)
+/*
+ * Wait for child, forwarding the taken signals to it and reaping every
+ * other child that ends; the child's exit status, 128 + signal if it was
+ * killed. svad, when it is one of them (in svarun), is reported.
+ */
+static int wait_forwarding(struct run *r, pid_t child)
 {
 	sigset_t set;
-	pid_t child, pid, self = getpid();
 	siginfo_t si;
+	pid_t pid;
 	int st, status = -1;
 
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	child = fork();
-	if (child < 0)
-		return -errno;
-	if (child == 0) {
-		sigprocmask(SIG_SETMASK, old, NULL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "svarun: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
 	taken_signals(&set);
 	while (status < 0) {
 		if (sigwaitinfo(&set, &si) < 0)
@@ -617,14 +604,88 @@ static int run_command(struct run *r, char **argv, const sigset_t *old)
 		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 			if (pid == child)
 				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			if (pid == r->svad) {
+			if (r && pid == r->svad) {
 				/* the devices are gone: the command sees -ESHUTDOWN */
 				fprintf(stderr, "svarun: svad ended early (status %#x)\n", st);
 				r->svad = 0;
 			}
 		}
 	}
-	reap_all(r, self);
+	return status;
+}
+
+/*
+ * pid 1 of the command's PID namespace. The kernel kills every process of
+ * the namespace when it ends, so it dies with svarun (PR_SET_PDEATHSIG),
+ * and whatever COMMAND left running goes with it: background jobs,
+ * daemons, double forks, also when svarun is SIGKILLed. It mounts the
+ * namespace's own /proc in a mount namespace of its own (a copy of
+ * svarun's), so that the pids programs see match /proc; svarun and svad
+ * keep the host's /proc, which svad needs for its clients' memory. The
+ * signals svarun forwards are blocked here, so pid 1 takes them with
+ * sigwaitinfo instead of ignoring them. It reaps the namespace's orphans
+ * and exits with COMMAND's status (128 + signal if it was killed).
+ */
+static int init_main(char **argv, const sigset_t *old, int alive)
+{
+	struct pollfd pfd = { .fd = alive, .events = POLLIN };
+	pid_t child;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* svarun died before the line above: its end of alive is closed */
+	if (poll(&pfd, 1, 0) != 0)
+		return 1;
+	close(alive);
+	if (unshare(CLONE_NEWNS) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		fprintf(stderr, "svarun: /proc of the PID namespace: %s\n", strerror(errno));
+		return 1;
+	}
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "svarun: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (child == 0) {
+		sigprocmask(SIG_SETMASK, old, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "svarun: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return wait_forwarding(NULL, child);
+}
+
+/*
+ * Run COMMAND under init_main in a new PID namespace: unshare() puts the
+ * next child there; svarun itself, svad and the FUSE server stay in the
+ * host's, so SO_PEERCRED, /proc/PID/mem and FUSE give svad and the server
+ * host pids. When init has ended, so has every process of the namespace.
+ */
+static int run_command(struct run *r, char **argv, const sigset_t *old)
+{
+	int alive[2], status;
+	pid_t init;
+
+	if (pipe2(alive, O_CLOEXEC))
+		return -errno;
+	if (unshare(CLONE_NEWPID)) {
+		fprintf(stderr, "svarun: no PID namespace: %s\n", strerror(errno));
+		status = -errno;
+		goto out;
+	}
+	init = fork();
+	if (init < 0) {
+		status = -errno;
+		goto out;
+	}
+	if (init == 0) {
+		close(alive[1]);
+		_exit(init_main(argv, old, alive[0]));
+	}
+	status = wait_forwarding(r, init);
+out:
+	close(alive[0]);
+	close(alive[1]);
 	return status;
 }
 

@@ -5,14 +5,16 @@
  * killed), keeps the rest of /sys and /dev real (submounts included),
  * puts the lsmod/rmmod/modprobe stubs first on PATH, preloads the trap
  * library, applies --config files (refusing bad ones unless --keep-going),
- * forwards SIGTERM to the command, and leaves nothing behind: no mount on the host, no process of
- * the command's tree (background children included), and no svad: the
- * one svarun starts (in its own process group, SVA_DAEMON exported to the
- * command) ends with svarun, also when svarun is SIGKILLed. --stats prints
+ * forwards SIGTERM to the command, and leaves nothing behind, also when
+ * svarun is SIGKILLed: no mount on the host, no process of the command's
+ * PID namespace (background children included), no svad (in its own
+ * process group, SVA_DAEMON exported to the command), no scratch
+ * directory on the host. --stats prints
  * svactl's report after the command (table or JSON), with the command's work.
  */
 #include <dirent.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <json-c/json.h>
 
@@ -58,18 +60,81 @@ static void check_view(const char *svarun)
 	T_CHECK(strstr(out, "libsva-trap.so"), "preload: %s", out);
 }
 
+/*
+ * Processes whose namespace link kind ("pid", "mnt") reads link, e.g.
+ * "pid:[4026532178]"; their pids in pids (up to max) if not NULL.
+ */
+static unsigned int ns_members(const char *kind, const char *link, pid_t *pids, unsigned int max)
+{
+	char path[300], buf[64];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d = opendir("/proc");
+	ssize_t k;
+
+	if (!d)
+		T_FATAL("/proc: %s", strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/%s", de->d_name, kind);
+		k = readlink(path, buf, sizeof(buf) - 1);
+		if (k <= 0)
+			continue;	/* gone, or a zombie past its namespaces */
+		buf[k] = '\0';
+		if (strcmp(buf, link))
+			continue;
+		if (pids && n < max)
+			pids[n] = atoi(de->d_name);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The value after "key=" in out, up to the end of the line, in buf; "" if none. */
+static const char *field(const char *text, const char *key, char *buf, size_t len)
+{
+	const char *p = strstr(text, key);
+	size_t n;
+
+	buf[0] = '\0';
+	if (!p)
+		return buf;
+	p += strlen(key);
+	n = strcspn(p, "\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Entries of /tmp named svarun.*: the scratch directory of older svaruns. */
+static unsigned int tmp_dirs(void)
+{
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d = opendir("/tmp");
+
+	while (d && (de = readdir(d)))
+		n += !strncmp(de->d_name, "svarun.", 7);
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void check_cleanup(const char *svarun)
 {
-	int st, pid = 0;
-	char *p;
+	char ns[64];
+	int st;
 
-	/* a background child that would outlive the command */
-	st = compat_run(svarun, NULL, NULL, "sleep 600 & echo bg=$!; exit 0", out, sizeof(out));
+	/* a background child that would outlive the command; its PID namespace */
+	st = compat_run(svarun, NULL, NULL,
+			"sleep 600 & echo ns=$(readlink /proc/self/ns/pid); exit 0", out, sizeof(out));
 	T_EQ(st, 0);
-	p = strstr(out, "bg=");
-	T_CHECK(p && sscanf(p, "bg=%d", &pid) == 1 && pid > 0, "%s", out);
-	if (pid > 0)
-		T_CHECK(kill(pid, 0) < 0 && errno == ESRCH, "pid %d survived svarun", pid);
+	T_CHECK(!strncmp(field(out, "ns=", ns, sizeof(ns)), "pid:[", 5), "%s", out);
+	T_EQ(ns_members("pid", ns, NULL, 0), 0);
 	T_EQ(leaked_mounts(), 0);
 	/* on a host without idxd, the tree and the nodes were the namespace's only */
 	if (access("/sys/module/idxd", F_OK) < 0)
@@ -156,34 +221,27 @@ static pid_t child_named(pid_t parent, const char *comm)
 	return found;
 }
 
-/* A process that is gone, or a zombie waiting for a reaper that is not us. */
-static bool gone(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	bool z = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		z = p[2] == 'Z' || p[2] == 'X';
-	fclose(f);
-	return z;
-}
-
-/* svad runs while the command does and is gone after svarun, however svarun ends. */
+/*
+ * svad runs while the command does; after svarun, however it ends (SIGTERM,
+ * or SIGKILL, which it cannot handle), nothing of the run is left: no
+ * process of the command's PID namespace (a background grandchild
+ * included), no svad, no process in svarun's or the command's mount
+ * namespace (so their mounts are gone), no mount on the host and no
+ * scratch directory on the host. We are the subreaper of the run, so the
+ * orphans of a SIGKILLed svarun are reaped here and "gone" is exact.
+ */
 static void check_svad(const char *svarun, bool sigkill)
 {
-	char buf[256] = "", *p, *e;
-	pid_t pid, svad, cmd;
+	char buf[512] = "", pidns[64], cmdmnt[64], svadmnt[64] = "", sock[256], path[64];
+	unsigned int tmp0 = tmp_dirs(), left = 0, nmembers;
+	pid_t pid, svad, members[8];
 	int fd, st, i;
 	ssize_t n;
 
 	fd = compat_spawn(svarun, NULL, NULL,
-			  "echo daemon=$SVA_DAEMON; test -S $SVA_DAEMON && echo up; exec sleep 600",
-			  &pid);
+			  "sleep 600 & echo pidns=$(readlink /proc/self/ns/pid);"
+			  "echo mntns=$(readlink /proc/self/ns/mnt); echo daemon=$SVA_DAEMON;"
+			  "test -S $SVA_DAEMON && echo up; exec sleep 600", &pid);
 	for (n = 0; n < (ssize_t)sizeof(buf) - 1 && !strstr(buf, "up\n");) {
 		ssize_t k = read(fd, buf + n, sizeof(buf) - 1 - (size_t)n);
 
@@ -192,38 +250,55 @@ static void check_svad(const char *svarun, bool sigkill)
 		n += k;
 		buf[n] = '\0';
 	}
-	T_CHECK(strstr(buf, "daemon=/tmp/svarun.") && strstr(buf, "up\n"), "%s", buf);
+	field(buf, "pidns=", pidns, sizeof(pidns));
+	field(buf, "mntns=", cmdmnt, sizeof(cmdmnt));
+	field(buf, "daemon=", sock, sizeof(sock));
+	T_CHECK(!strncmp(pidns, "pid:[", 5) && !strncmp(cmdmnt, "mnt:[", 5) &&
+		!strcmp(sock, "/dev/svarun/svad.sock") && strstr(buf, "up\n"), "%s", buf);
+	/* the socket is in the namespace's /dev only */
+	T_CHECK(access("/dev/svarun", F_OK) < 0, "/dev/svarun exists on the host");
 	svad = child_named(pid, "svad");
-	/* "up" comes just before the exec: wait until the shell became sleep (bounded) */
-	for (i = 0; !(cmd = child_named(pid, "sleep")) && i < 1000; i++)
-		usleep(10000);
-	T_CHECK(svad > 0 && cmd > 0, "svad %d, command %d", (int)svad, (int)cmd);
-	if (svad > 0)
+	T_CHECK(svad > 0, "no svad under svarun %d", (int)pid);
+	if (svad > 0) {
 		T_CHECK(getpgid(svad) == svad, "svad shares a process group (^C would stop it)");
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)svad);
+		n = readlink(path, svadmnt, sizeof(svadmnt) - 1);
+		svadmnt[n > 0 ? n : 0] = '\0';
+		T_CHECK(!strncmp(svadmnt, "mnt:[", 5) && strcmp(svadmnt, cmdmnt), "svad in %s",
+			svadmnt);
+	}
+	/* init, the command and its background sleep (the latter two execed: bounded) */
+	for (i = 0; ns_members("pid", pidns, NULL, 0) < 3 && i < 1000; i++)
+		usleep(10000);
+	nmembers = ns_members("pid", pidns, members, 8);
+	T_CHECK(nmembers == 3, "%u processes in %s", nmembers, pidns);
 	kill(pid, sigkill ? SIGKILL : SIGTERM);
 	T_CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-	if (sigkill && cmd > 0)
-		kill(cmd, SIGKILL);	/* svarun did not live to do it */
-	/* svad stops on its parent-death signal: a bound against a hang, not a timing check */
-	for (i = 0; svad > 0 && i < 3000 && !gone(svad); i++)
+	T_CHECK(sigkill ? WIFSIGNALED(st) : WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+		"svarun status %#x", st);
+	/* the kernel and svad's parent-death signal do it: a bound against a hang, not a timing */
+	for (i = 0; i < 3000; i++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;	/* the orphans svarun left to us: init, svad */
+		left = ns_members("pid", pidns, NULL, 0) + ns_members("mnt", cmdmnt, NULL, 0) +
+		       (svadmnt[0] ? ns_members("mnt", svadmnt, NULL, 0) : 0) +
+		       (svad > 0 && kill(svad, 0) == 0);
+		if (!left)
+			break;
 		usleep(10000);
-	if (svad > 0)
-		T_CHECK(gone(svad), "svad %d survived svarun (%s)", (int)svad,
-			sigkill ? "SIGKILL" : "SIGTERM");
+	}
+	T_CHECK(!left, "after %s: %u in %s, %u in %s, %u in %s, svad %d %s",
+		sigkill ? "SIGKILL" : "SIGTERM", ns_members("pid", pidns, NULL, 0), pidns,
+		ns_members("mnt", cmdmnt, NULL, 0), cmdmnt,
+		svadmnt[0] ? ns_members("mnt", svadmnt, NULL, 0) : 0, svadmnt, (int)svad,
+		svad > 0 && kill(svad, 0) == 0 ? "alive" : "gone");
+	for (i = 0; i < (int)nmembers && i < 8; i++)
+		T_CHECK(kill(members[i], 0) < 0 && errno == ESRCH, "pid %d of the run is left",
+			(int)members[i]);
 	close(fd);
 	T_EQ(leaked_mounts(), 0);
-	/*
-	 * The socket lived in the namespace's scratch tmpfs; its host directory
-	 * goes too, except after a SIGKILL (documented): remove it then.
-	 */
-	if ((p = strstr(buf, "daemon=")) && (e = strstr(p, "/svad.sock"))) {
-		*e = '\0';
-		p += strlen("daemon=");
-		if (sigkill)
-			rmdir(p);
-		else
-			T_CHECK(access(p, F_OK) < 0, "%s left behind", p);
-	}
+	T_CHECK(tmp_dirs() <= tmp0, "a /tmp/svarun.* directory was left");
+	T_CHECK(access("/dev/svarun", F_OK) < 0, "/dev/svarun left on the host");
 }
 
 /* SIGTERM to svarun reaches the command; svarun then returns 128 + SIGTERM */
@@ -273,6 +348,9 @@ static void check_stats(const char *svarun)
 int main(void)
 {
 	const char *svarun = compat_require(false);
+
+	/* the orphans of a SIGKILLed svarun come to us (check_svad) */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
 	check_status(svarun);
 	check_view(svarun);
