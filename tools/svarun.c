@@ -10,7 +10,8 @@
  * device directories under /sys/devices/pci0000:6a and /sys/module/idxd;
  * /dev/dsa becomes a tmpfs that the tree fills with WQ nodes on bind.
  * Paths that sysfs and devtmpfs cannot create are made with an overlay
- * whose upper layer lives in svarun's scratch tmpfs; everything else of
+ * whose upper layer lives in svarun's scratch tmpfs (itself on
+ * /dev/svarun, a path of the namespace only); everything else of
  * /sys and /dev stays real. COMMAND runs with libsva-trap.so preloaded and
  * lsmod/rmmod/modprobe stubs first on PATH (§8.1, CMP-12): the stubs are
  * this binary under those names, and "modprobe idxd" resets the devices.
@@ -18,10 +19,12 @@
  * svarun returns COMMAND's exit status (128 + signal if it was killed),
  * 77 when it lacks the privileges or kernel features it needs. Whatever
  * happens, every descendant is gone and nothing stays mounted when it
- * returns: it is the subreaper of the command's process tree and the
- * namespace dies with it.
+ * returns, and a SIGKILL of svarun leaves nothing either: COMMAND runs in
+ * a PID namespace whose init dies with svarun (init_main), the mount
+ * namespace dies with its last process, and nothing was made on the host.
  *
- * The devices live in an svad that svarun starts inside its namespace on
+ * The devices live in an svad that svarun starts inside its mount namespace
+ * (but outside the PID namespace, to see its clients' host pids) on
  * a private socket (svad --unconfigured [--driver-name]) and stops at
  * exit: the tree serves them over sva_device_connect() handles, and
  * COMMAND gets SVA_DAEMON, so the trap library's portals reach the same
