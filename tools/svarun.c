@@ -365,7 +365,7 @@ static int submounts(const char *target, char ***ret, unsigned int *ret_n)
  */
 static int overlay_dirs(struct run *r, const char *target, const char *const *names)
 {
-	char path[PATH_MAX], base[PATH_MAX + 16], upper[2 * PATH_MAX + 32], wk[PATH_MAX + 32];
+	char path[PATH_MAX], base[PATH_MAX + 16], upper[PATH_MAX + 32], wk[PATH_MAX + 32];
 	char stash[PATH_MAX + 32], opts[3 * PATH_MAX + 64], src[2 * PATH_MAX + 32];
 	char **subs = NULL;
 	unsigned int n = 0, i, missing = 0;
@@ -663,32 +663,42 @@ static int init_main(char **argv, const sigset_t *old, int alive)
  * next child there; svarun itself, svad and the FUSE server stay in the
  * host's, so SO_PEERCRED, /proc/PID/mem and FUSE give svad and the server
  * host pids. When init has ended, so has every process of the namespace.
+ * svarun's own later children go to the host's namespace again (setns):
+ * the new one refuses them once its init has exited (LeakSanitizer's
+ * helper at exit is one).
  */
 static int run_command(struct run *r, char **argv, const sigset_t *old)
 {
-	int alive[2], status;
+	int alive[2] = { -1, -1 }, host, status;
 	pid_t init;
 
-	if (pipe2(alive, O_CLOEXEC))
-		return -errno;
+	host = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (host < 0 || pipe2(alive, O_CLOEXEC)) {
+		status = -errno;
+		goto out;
+	}
 	if (unshare(CLONE_NEWPID)) {
 		fprintf(stderr, "svarun: no PID namespace: %s\n", strerror(errno));
 		status = -errno;
 		goto out;
 	}
 	init = fork();
-	if (init < 0) {
-		status = -errno;
-		goto out;
-	}
 	if (init == 0) {
 		close(alive[1]);
 		_exit(init_main(argv, old, alive[0]));
 	}
-	status = wait_forwarding(r, init);
+	status = init < 0 ? -errno : 0;
+	/* our own active namespace: the kernel always lets us back in */
+	setns(host, CLONE_NEWPID);
+	if (init > 0)
+		status = wait_forwarding(r, init);
 out:
-	close(alive[0]);
-	close(alive[1]);
+	if (host >= 0)
+		close(host);
+	if (alive[0] >= 0) {
+		close(alive[0]);
+		close(alive[1]);
+	}
 	return status;
 }
 
