@@ -493,8 +493,9 @@ static int setup_scratch(struct run *r)
 	int e;
 
 	if (mount("svarun-boot", "/tmp", "tmpfs", MS_NOSUID, "mode=0700")) {
-		fprintf(stderr, "svarun: mount tmpfs on /tmp: %s\n", strerror(errno));
-		return -errno;
+		e = -errno;
+		fprintf(stderr, "svarun: mount tmpfs on /tmp: %s\n", strerror(-e));
+		return e;
 	}
 	snprintf(r->work, sizeof(r->work), "/tmp");
 	e = overlay_dirs(r, "/dev", names);
