@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 static const char *sock_path;
 static double seconds = 2.0;
 static bool json;
+static char bench_dir[64];
 
 /* svad jobs this process executed itself (client-assisted execution, core/assist.h). */
 static uint64_t assisted(void)
@@ -368,12 +370,13 @@ static int bench_scale_one(int nproc)
 
 static pid_t start_svad(const char *svad, char *path, size_t len)
 {
-	char dir[] = "/tmp/svad_bench.XXXXXX";
 	pid_t pid;
 
-	if (!mkdtemp(dir))
-		return perror("mkdtemp"), -1;
-	snprintf(path, len, "%s/sva.sock", dir);
+	/* a private directory (mode 0700) for the socket, removed at the end */
+	snprintf(bench_dir, sizeof(bench_dir), "/tmp/svad_bench.%d", (int)getpid());
+	if (mkdir(bench_dir, 0700))
+		return perror("svad_bench: mkdir"), -1;
+	snprintf(path, len, "%s/sva.sock", bench_dir);
 	pid = fork();
 	if (pid == 0) {
 		execl(svad, svad, "--foreground", "--socket", path, (char *)NULL);
@@ -440,6 +443,8 @@ out:
 	if (daemon > 0) {
 		kill(daemon, SIGTERM);
 		waitpid(daemon, NULL, 0);
+		unlink(path);		/* svad removes it on SIGTERM; this covers a crash */
+		rmdir(bench_dir);
 	}
 	return r;
 }

@@ -480,7 +480,7 @@ static int setup_env(struct run *r)
 
 /*
  * The scratch tmpfs hangs on /dev/svarun, a directory that exists only in
- * the namespace: a host directory such as /tmp/svarun.XXXXXX would outlive
+ * the namespace: a host directory such as /tmp/svarun.* would outlive
  * a SIGKILLed svarun, since only svarun could remove it. /dev gets one
  * overlay whose upper layer holds svarun, dsa and iax (the /dev paths
  * svarun needs), and that layer lives on a bootstrap tmpfs mounted over

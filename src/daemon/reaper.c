@@ -30,7 +30,7 @@ struct reaper {
 	struct svad *sd;		/* devices only: read-only after start */
 	pthread_mutex_t lock;		/* the two queues and stop */
 	pthread_cond_t cond;
-	struct reap_job *todo, **todo_tail;
+	struct reap_job *pending, **pending_tail;
 	struct reap_job *done, **done_tail;
 	bool stop;
 	int efd;			/* readable when jobs are done */
@@ -83,7 +83,7 @@ static void *reaper_main(void *arg)
 
 	pthread_mutex_lock(&rp->lock);
 	for (;;) {
-		struct reap_job *j = rp->todo;
+		struct reap_job *j = rp->pending;
 
 		if (!j) {
 			if (rp->stop)
@@ -91,9 +91,9 @@ static void *reaper_main(void *arg)
 			pthread_cond_wait(&rp->cond, &rp->lock);
 			continue;
 		}
-		rp->todo = j->next;
-		if (!rp->todo)
-			rp->todo_tail = &rp->todo;
+		rp->pending = j->next;
+		if (!rp->pending)
+			rp->pending_tail = &rp->pending;
 		pthread_mutex_unlock(&rp->lock);
 		run(rp, j);
 		pthread_mutex_lock(&rp->lock);
@@ -115,7 +115,7 @@ int reaper_start(struct svad *sd, struct reaper **ret)
 	if (!rp)
 		return -ENOMEM;
 	rp->sd = sd;
-	rp->todo_tail = &rp->todo;
+	rp->pending_tail = &rp->pending;
 	rp->done_tail = &rp->done;
 	rp->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (rp->efd < 0) {
@@ -144,8 +144,8 @@ void reaper_queue(struct reaper *rp, struct reap_job *j)
 {
 	pthread_mutex_lock(&rp->lock);
 	j->next = NULL;
-	*rp->todo_tail = j;
-	rp->todo_tail = &j->next;
+	*rp->pending_tail = j;
+	rp->pending_tail = &j->next;
 	pthread_cond_signal(&rp->cond);
 	pthread_mutex_unlock(&rp->lock);
 }

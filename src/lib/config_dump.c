@@ -375,16 +375,25 @@ SVA_EXPORT int sva_config_save(struct sva_device *const *devs, size_t ndevs, con
 	r = sva_config_dump(devs, ndevs, flags, &json);
 	if (r)
 		return r;
-	tmp = malloc(strlen(path) + 8);
+	tmp = malloc(strlen(path) + 32);
 	if (!tmp) {
 		free(json);
 		return -ENOMEM;
 	}
-	sprintf(tmp, "%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
+	/*
+	 * A sibling of path, created exclusively (O_EXCL: never someone else's
+	 * file, nor a symlink), renamed over path once complete. The pid and a
+	 * counter keep concurrent savers apart.
+	 */
+	for (unsigned int i = 0;; i++) {
+		sprintf(tmp, "%s.%d.%u.tmp", path, (int)getpid(), i);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			break;
+		if (errno != EEXIST || i == 99) {
+			r = -errno;
+			goto out;
+		}
 	}
 	len = strlen(json);
 	while (off < len) {
@@ -398,7 +407,7 @@ SVA_EXPORT int sva_config_save(struct sva_device *const *devs, size_t ndevs, con
 		}
 		off += (size_t)n;
 	}
-	/* mkostemp() makes it 0600; a config file is readable like accel-config's */
+	/* readable like accel-config's output, whatever the umask left */
 	if (!r && fchmod(fd, 0644))
 		r = -errno;
 	if (close(fd) && !r)

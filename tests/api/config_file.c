@@ -77,7 +77,7 @@ static void expect_attr(struct sva_device *dev, const char *kind, unsigned int m
 static void round_trip(void)
 {
 	struct sva_device *def, *dev = fresh();
-	char *a, *b, *c, path[] = "/tmp/sva-config-XXXXXX";
+	char *a, *b, *c, path[] = T_TMP_TEMPLATE("sva-config-");
 	struct stat st;
 	int fd;
 

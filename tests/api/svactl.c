@@ -119,7 +119,7 @@ static void bad_usage(struct sva_device *dev)
 
 static void list_save_load(struct sva_device *dev)
 {
-	char path[] = "/tmp/svactl-XXXXXX", *saved, *before, *json;
+	char path[] = T_TMP_TEMPLATE("svactl-"), *saved, *before, *json;
 	int fd;
 
 	T_EQ(run(dev, "list", NULL), 0);
@@ -215,7 +215,7 @@ static void stats(struct sva_device *dev)
 /* Two devices: list and save-config show both, a named object picks its device. */
 static void multi(struct sva_device *dev)
 {
-	char path[] = "/tmp/svactl-XXXXXX", *both;
+	char path[] = T_TMP_TEMPLATE("svactl-"), *both;
 	json_object *arr;
 	int fd;
 

@@ -146,7 +146,7 @@ static void check_identical(const char *const *args, uint32_t flags, const char 
 /* svad --config FILE: the exit status and what it printed (NULL: it started) */
 static int svad_config(const char *file, char *out, size_t len)
 {
-	char sock[] = "/tmp/svad-cfg-XXXXXX", path[64];
+	char sock[] = T_TMP_TEMPLATE("svad-cfg-"), path[64];
 	int pfd[2], st = -1;
 	ssize_t n, got = 0;
 	pid_t pid;
@@ -205,7 +205,7 @@ static void check_config(void)
 		"{\"dev\":\"wq0.3\",\"mode\":\"shared\",\"size\":8,\"group_id\":2,"
 		"\"priority\":3,\"type\":\"user\",\"name\":\"cfg\",\"threshold\":6}],"
 		"\"grouped_engines\":[{\"dev\":\"engine0.1\",\"group_id\":2}]}]}]";
-	char path[] = "/tmp/svad-config-XXXXXX", out[4096], *p;
+	char path[] = T_TMP_TEMPLATE("svad-config-"), out[4096], *p;
 	int fd = mkstemp(path), st;
 
 	if (fd < 0)

@@ -123,7 +123,7 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 static inline int compat_run_config(const char *svarun, const char *config, const char *extra,
 				    const char *script, char *out, size_t len)
 {
-	char path[] = "/tmp/svarun-config-XXXXXX", opt[64];
+	char path[] = T_TMP_TEMPLATE("svarun-config-"), opt[64];
 	const char *opts[] = { opt, extra, NULL };
 	FILE *f;
 	int fd, st;

@@ -114,7 +114,7 @@ static const char *field(const char *text, const char *key, char *buf, size_t le
  * Mounts of the run, read from a process in svarun's namespace: how many
  * have their mount point on /dev/svarun (the scratch) and how many on a
  * path of the host's /tmp, where a directory made for them would be left
- * behind by a SIGKILLed svarun (older svaruns used /tmp/svarun.XXXXXX).
+ * behind by a SIGKILLed svarun (older svaruns used /tmp/svarun.*).
  */
 static void run_mounts(pid_t pid, unsigned int *scratch, unsigned int *in_tmp)
 {
@@ -172,7 +172,7 @@ static void write_file(const char *path, const char *text)
 
 static void check_config(const char *svarun)
 {
-	char path[] = "/tmp/svarun-config-XXXXXX", opt[64], *bad;
+	char path[] = T_TMP_TEMPLATE("svarun-config-"), opt[64], *bad;
 	const char *cfg[] = { opt, NULL }, *cfg_keep[] = { "--keep-going", opt, NULL };
 	int fd, st;
 

@@ -253,7 +253,7 @@ int main(void)
 		T_SKIP("no /dev/fuse");
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		T_SKIP("no mount namespace: %s", strerror(errno));
-	snprintf(root, sizeof(root), "/tmp/sva-sysfs-XXXXXX");
+	snprintf(root, sizeof(root), "%s", T_TMP_TEMPLATE("sva-sysfs-"));
 	if (!mkdtemp(root))
 		T_FATAL("mkdtemp: %s", strerror(errno));
 	/* a private tmpfs: nothing of the test is left on the host's /tmp */

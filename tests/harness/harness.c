@@ -238,7 +238,7 @@ int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra)
 	int n = 0;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "/tmp/sva-test.XXXXXX");
+	snprintf(d->dir, sizeof(d->dir), "%s", T_TMP_TEMPLATE("sva-test."));
 	if (!mkdtemp(d->dir))
 		return -errno;
 	/* Other users (the uid-65534 tests) must reach the socket inside. */

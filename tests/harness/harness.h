@@ -55,6 +55,12 @@ extern int t_failures;
 		exit(T_EXIT_FAIL);                                                \
 	} while (0)
 /*
+ * A template for mkstemp(3)/mkdtemp(3) under /tmp: the six trailing
+ * characters are the ones they replace.
+ */
+#define T_TMP_TEMPLATE(prefix) ("/tmp/" prefix "XXXXXX")
+
+/*
  * A fuzz target's invariant broke: abort(), which libFuzzer reports as a
  * crash and saves the input for (exit() would not).
  */

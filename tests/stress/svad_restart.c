@@ -324,7 +324,7 @@ static void round_(struct t_svad *sv, int sig, const char *first)
 
 int main(void)
 {
-	static char path[] = "/tmp/sva-restart-config.XXXXXX";
+	static char path[] = T_TMP_TEMPLATE("sva-restart-config.");
 	const char *args[] = { "--mode", "0600", NULL, NULL, NULL };
 	bool config = has_config_option();
 	struct t_svad sv;
