@@ -188,6 +188,13 @@ int as_new_remote_pidfd(struct pasid_alloc *pa, int pidfd, struct as **ret_as);
 /* The pid an as_new_remote() space was created for; -1 for other spaces. */
 pid_t as_remote_pid(const struct as *as);
 /*
+ * Make a remote space use only what kernels before 6.7 offer (text
+ * /proc/PID/maps, pagemap entries, /proc/PID/mem reads), as it does by
+ * itself when the newer calls are refused, so tests run those paths on any
+ * kernel. -EINVAL for other spaces.
+ */
+int as_remote_use_fallbacks(struct as *as);
+/*
  * Client-assisted execution (assist.h). attach: give a remote space the
  * client's job page (area: page aligned, ASSIST_BYTES, a shared mapping; the
  * space maps it again for itself); -EINVAL, -EEXIST (it has one) or -errno.

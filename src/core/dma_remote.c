@@ -91,6 +91,31 @@ struct procmap_query {
 #define PROCMAP_QUERY_VMA_WRITABLE	0x02
 #endif
 
+#ifndef PAGEMAP_SCAN
+/* include/uapi/linux/fs.h, Linux 6.7 */
+struct page_region {
+	uint64_t start;
+	uint64_t end;
+	uint64_t categories;
+};
+struct pm_scan_arg {
+	uint64_t size;
+	uint64_t flags;
+	uint64_t start;
+	uint64_t end;
+	uint64_t walk_end;
+	uint64_t vec;
+	uint64_t vec_len;
+	uint64_t max_pages;
+	uint64_t category_inverted;
+	uint64_t category_mask;
+	uint64_t category_anyof_mask;
+	uint64_t return_mask;
+};
+#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_PRESENT		(1 << 3)
+#endif
+
 #define REMOTE_PAGE	4096ull
 #define REMOTE_WIN_MAX	(1u << 20)	/* window cap: one bounce slot (a 1 MiB MEMMOVE: one pass) */
 #define REMOTE_SLOTS	8		/* concurrent windows per thread (streams + spare) */
@@ -104,6 +129,7 @@ struct remote {
 	int maps_fd;		/* /proc/PID/maps: permissions */
 	_Atomic bool no_query;	/* kernel lacks PROCMAP_QUERY: parse text */
 	_Atomic bool no_pvm;	/* process_vm_readv refused: read mem_fd */
+	_Atomic bool no_scan;	/* kernel lacks PAGEMAP_SCAN: read pagemap entries */
 	pthread_mutex_t maps_lock;	/* text parse only: one reader of maps_fd */
 	/* client-assisted execution (assist.h) */
 	_Atomic(struct assist_area *) assist;	/* svad's own mapping of the job page */
@@ -241,6 +267,50 @@ static int vma_of(struct remote *r, uint64_t addr, uint64_t *start, uint64_t *en
 }
 
 /*
+ * *absent = the first page of [page, end) (page aligned, at most
+ * REMOTE_WIN_MAX + a page) that is not resident, end when all are; 0 or
+ * -errno when residency cannot be read. PAGEMAP_SCAN (Linux 6.7) finds it
+ * in one walk that reports only the absent page: ~1 us for 256 pages here,
+ * against ~8 us to read 256 pagemap entries, which the kernel fills one by
+ * one with PFN and mapping-count lookups. Reading the entries stays the
+ * fallback for older kernels.
+ */
+static int first_absent(struct remote *r, uint64_t page, uint64_t end, uint64_t *absent)
+{
+	uint64_t pm[REMOTE_WIN_MAX / REMOTE_PAGE + 1];
+	ssize_t n;
+
+	if (!atomic_load_explicit(&r->no_scan, memory_order_relaxed)) {
+		struct page_region hole = { 0 };
+		struct pm_scan_arg q = {
+			.size = sizeof(q), .start = page, .end = end,
+			.vec = (uint64_t)(uintptr_t)&hole, .vec_len = 1, .max_pages = 1,
+			/* pages whose PRESENT bit is clear */
+			.category_inverted = PAGE_IS_PRESENT, .category_mask = PAGE_IS_PRESENT,
+			.return_mask = PAGE_IS_PRESENT,
+		};
+		int k = ioctl(r->pagemap_fd, PAGEMAP_SCAN, &q);
+
+		if (k >= 0) {
+			*absent = k > 0 && hole.start < end ? hole.start : end;
+			return 0;
+		}
+		if (errno != ENOTTY && errno != EINVAL)
+			return -errno;
+		/* Every thread that races here reaches the same answer. */
+		atomic_store_explicit(&r->no_scan, true, memory_order_relaxed);
+	}
+	n = pread(r->pagemap_fd, pm, (end - page) / REMOTE_PAGE * 8, (off_t)(page / REMOTE_PAGE * 8));
+	if (n < 8)
+		return n < 0 ? -errno : -EFAULT;
+	for (ssize_t i = 0; i < n / 8; i++, page += REMOTE_PAGE)
+		if (!(pm[i] & PM_PRESENT))
+			break;
+	*absent = page;		/* also where a short read stopped */
+	return 0;
+}
+
+/*
  * Number of bytes from addr (at most len) the client may access; 0 with
  * c->fault filled when the first byte faults. Page granular like the ATC.
  */
@@ -248,7 +318,6 @@ static uint64_t remote_translate(struct dma_ctx *c, struct remote *r, uint64_t a
 				 uint64_t len, unsigned int access, bool bof)
 {
 	uint64_t end = addr + len, cur = addr, ok;
-	uint64_t pm[REMOTE_WIN_MAX / REMOTE_PAGE + 1];
 
 	if (end < addr)
 		end = UINT64_MAX;
@@ -266,29 +335,19 @@ static uint64_t remote_translate(struct dma_ctx *c, struct remote *r, uint64_t a
 		return 0;
 	}
 	if (!bof) {
-		uint64_t page = addr & ~(REMOTE_PAGE - 1);
-		uint64_t npages = (addr + ok - page + REMOTE_PAGE - 1) / REMOTE_PAGE;
-		ssize_t n = pread(r->pagemap_fd, pm, npages * 8, (off_t)(page / REMOTE_PAGE * 8));
-		uint64_t i;
+		uint64_t absent;
 
-		if (n < 8) {
+		if (first_absent(r, addr & ~(REMOTE_PAGE - 1),
+				 (addr + ok + REMOTE_PAGE - 1) & ~(REMOTE_PAGE - 1), &absent)) {
 			fault(c, addr, DMA_FAULT_INVALID, access);
 			return 0;
 		}
-		npages = (uint64_t)n / 8;
-		for (i = 0; i < npages; i++, page += REMOTE_PAGE) {
-			if (!(pm[i] & PM_PRESENT)) {
-				uint64_t at = page > addr ? page : addr;
-
-				if (at == addr) {
-					fault(c, addr, DMA_FAULT_NOT_PRESENT, access);
-					return 0;
-				}
-				return at - addr;
-			}
+		if (absent <= addr) {
+			fault(c, addr, DMA_FAULT_NOT_PRESENT, access);
+			return 0;
 		}
-		if (page < addr + ok)
-			ok = page - addr;	/* short pagemap read: stop there */
+		if (absent < addr + ok)
+			return absent - addr;
 	}
 	/* A later-page permission fault is recorded for the next map call. */
 	if (cur < end && ok < len)
@@ -689,4 +748,16 @@ pid_t as_remote_pid(const struct as *as)
 	const struct remote *r = as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
 
 	return r ? r->pid : -1;
+}
+
+int as_remote_use_fallbacks(struct as *as)
+{
+	struct remote *r = as && as_dma(as) == &as_remote_dma_ops ? as_priv(as) : NULL;
+
+	if (!r)
+		return -EINVAL;
+	atomic_store(&r->no_query, true);
+	atomic_store(&r->no_scan, true);
+	atomic_store(&r->no_pvm, true);
+	return 0;
 }

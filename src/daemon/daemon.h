@@ -183,8 +183,9 @@ void reaper_stop(struct reaper *rp);
 
 /* the portal-server thread (portal_srv.c) */
 
-int psrv_start(struct psrv **ret_ps);
-/* Mark every ring SHUTDOWN, stop and join the thread. Accepts NULL. */
+/* Start the thread; the spinning engines of sd's devices serve the rings too. */
+int psrv_start(struct svad *sd, struct psrv **ret_ps);
+/* Detach the engines, mark every ring SHUTDOWN, stop and join the thread. Accepts NULL. */
 void psrv_stop(struct psrv *ps);
 /* Start / stop serving a portal's ring; remove returns once it is untouched. */
 int psrv_add(struct psrv *ps, struct svad_portal *p);

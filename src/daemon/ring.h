@@ -144,11 +144,13 @@ struct ring_client {
  */
 #define RING_SPIN_PAUSE		32
 /*
- * PAUSE iterations before sleeping on the verdict: shorter still. On 2 CPUs
- * with an svad engine spinning on one, svad's portal thread gets a CPU only
- * once the client sleeps, so every PAUSE here delays the verdict (~86 ns
- * each on AMD EPYC): 4 KiB MEMMOVE p50 5.2 us with 4, 5.7-6.0 us with 32,
- * 8.7 us with a 3 us spin (docs/PERFORMANCE.md "svad").
+ * PAUSE iterations before sleeping on the verdict: shorter still. When no
+ * svad engine spins, svad's portal thread may need this very CPU, and every
+ * PAUSE delays the verdict (~86 ns each on AMD EPYC): 4 KiB MEMMOVE p50
+ * 5.2 us with 4, 5.7-6.0 us with 32, 8.7 us with a 3 us spin, measured
+ * before engines served the rings. Since they do (portal_srv.c), the
+ * verdict p50 is 0.4-0.8 us and 4, 16 and 32 PAUSEs measure the same
+ * within noise (docs/PERFORMANCE.md "svad").
  */
 #define RING_VERDICT_SPIN	4
 #define RING_CHECK_NS		2000000ll	/* liveness check period while waiting */

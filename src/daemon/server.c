@@ -283,7 +283,7 @@ int server_init(struct svad *sd, const struct svad_opts *o)
 	ev.data.ptr = &tag_reaper;
 	if (epoll_ctl(sd->epoll_fd, EPOLL_CTL_ADD, reaper_fd(sd->reaper), &ev))
 		return -errno;
-	return psrv_start(&sd->ps);
+	return psrv_start(sd, &sd->ps);
 }
 
 int server_run(struct svad *sd)

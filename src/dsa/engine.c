@@ -13,6 +13,8 @@
  * rings the doorbell only when no engine of the group is awake; a busy
  * engine that sees more queued work wakes a sleeping peer itself. So a busy
  * device pays no syscall per submission and an idle one uses no CPU.
+ * While it spins, an engine also does the idle hook's work (svad: serving
+ * portal rings, so one spinning thread, not two, answers a client).
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -277,6 +279,7 @@ static void engine_idle(struct engine_rt *e)
 		return;
 	}
 	if (engine_spin_take(e)) {
+		const struct rt_idle_hook *h = rt_idle_hook_get(e->rt);
 		uint64_t start = now_ns();
 		bool found = false;
 
@@ -284,10 +287,15 @@ static void engine_idle(struct engine_rt *e)
 			for (int i = 0; i < 64 && !found; i++) {
 				found = group_has_work(g, false) ||
 					atomic_load_explicit(&e->stop, memory_order_relaxed);
+				if (!found && h && h->poll(h->arg) > 0)
+					start = now_ns();
 				sva_cpu_relax();
 			}
 		}
 		engine_spin_put(e);
+		if (!found && h)
+			h->end(h->arg);
+		rt_idle_hook_put(e->rt);
 		if (found)
 			return;
 	}

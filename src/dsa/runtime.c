@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ struct dsa_rt {
 	uint8_t *_Atomic trace;
 	size_t trace_cap;
 	_Atomic size_t trace_len;
+	/* work for spinning engines (rt_set_idle_hook) */
+	_Atomic(const struct rt_idle_hook *) idle_hook;
+	_Atomic unsigned int idle_users;	/* engines holding idle_hook */
 };
 
 /* The model's "occupancy" attribute reads the live queue (called under its lock). */
@@ -117,6 +121,28 @@ struct dsa_dev *rt_dev(struct dsa_rt *rt)
 const struct dsa_caps *rt_caps(struct dsa_rt *rt)
 {
 	return &rt->caps;
+}
+
+void rt_set_idle_hook(struct dsa_rt *rt, const struct rt_idle_hook *h)
+{
+	/*
+	 * seq_cst against rt_idle_hook_get's increment-then-load: an engine
+	 * either sees the new pointer or is counted in idle_users here.
+	 */
+	atomic_store(&rt->idle_hook, h);
+	while (atomic_load(&rt->idle_users))
+		sched_yield();
+}
+
+const struct rt_idle_hook *rt_idle_hook_get(struct dsa_rt *rt)
+{
+	atomic_fetch_add(&rt->idle_users, 1);
+	return atomic_load(&rt->idle_hook);
+}
+
+void rt_idle_hook_put(struct dsa_rt *rt)
+{
+	atomic_fetch_sub_explicit(&rt->idle_users, 1, memory_order_release);
 }
 
 struct wq_rt *rt_wq(struct dsa_rt *rt, unsigned int wq)

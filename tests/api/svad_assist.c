@@ -110,11 +110,13 @@ static struct assist_job *claim(struct assist_area *a)
 }
 
 /* Submit MEMMOVEs until one is claimed by hand (a late claim finds svad did it). */
-static struct assist_job *submit_and_claim(struct client *c, void *dst, const void *src)
+static struct assist_job *submit_and_claim(struct client *c, uint8_t *dst, const void *src)
 {
 	for (int i = 0; i < 256; i++) {
 		struct assist_job *j;
 
+		/* Zero again: a try that svad completed itself has copied. */
+		memset(dst, 0, BIG);
 		atomic_store(&area_of(c)->waiter[0].key, (uint64_t)(uintptr_t)&cr);
 		atomic_store(&area_of(c)->waiter[0].ns, sva__now_ns());
 		submit(c, DSA_OPCODE_MEMMOVE, dst, src, BIG, 0);
@@ -268,12 +270,10 @@ int main(void)
 	T_EQ(remote_jobs(), before);
 
 	/* Claimed and never finished: svad takes it back after its bound. */
-	memset(dst, 0, BIG);
 	j = submit_and_claim(&c, dst, src);
 	poll_record();
 	check_moved(dst, src);
 	/* Claimed, then a false fault report: svad executes it again. */
-	memset(dst, 0, BIG);
 	j = submit_and_claim(&c, dst, src);
 	atomic_store(&j->res, ASSIST_RES_FAULT);
 	{
@@ -289,7 +289,6 @@ int main(void)
 	 * never copies after the commit (the program may reuse the buffers
 	 * once it sees the record); it only writes the record.
 	 */
-	memset(dst, 0, BIG);
 	j = submit_and_claim(&c, dst, src);
 	{
 		uint64_t w = atomic_load(&j->word);

@@ -7,7 +7,11 @@
  * child, a read fault at an unmapped page (0x03/0x04 with exact
  * bytes_completed and fault_addr), a read-only destination (0x83, page left
  * untouched although /proc/PID/mem could force it), a MADV_DONTNEED page
- * (BOF=0: 0x03, BOF=1: success), then a dead or missing pid (-ESRCH).
+ * (BOF=0: 0x03, BOF=1: success), a source that stops being resident
+ * partway (0x03 with the resident bytes done), then a dead or missing pid
+ * (-ESRCH). The fault checks run twice: with the kernel interfaces the
+ * backend prefers (PROCMAP_QUERY, PAGEMAP_SCAN, process_vm_readv) and with
+ * the fallbacks it uses on older kernels (as_remote_use_fallbacks()).
  * Prints the cost of a 4 KiB MEMMOVE through the remote backend.
  */
 #include <fcntl.h>
@@ -23,7 +27,11 @@
 #include "harness.h"
 
 #define PG	4096ull
-#define NPAGES	9	/* p0-1 src, p2-3 dst, p4 unmapped, p5 record, p6 RO, p7 DONTNEED, p8 dst */
+/*
+ * p0-1 src, p2-3 dst, p4 unmapped, p5 record, p6 RO, p7 DONTNEED, p8 dst,
+ * p9 readable, p10 DONTNEED: each pass needs a page it has not made resident.
+ */
+#define NPAGES	11
 
 static pid_t child;
 static uint64_t base;
@@ -42,7 +50,9 @@ static void child_main(int wr, int rd)
 	memset(p + 6 * PG, 0x66, PG);
 	munmap(p + 4 * PG, PG);
 	mprotect(p + 6 * PG, PG, PROT_READ);
+	memset(p + 9 * PG, 0x99, PG);
 	madvise(p + 7 * PG, PG, MADV_DONTNEED);
+	madvise(p + 10 * PG, PG, MADV_DONTNEED);
 	base = (uint64_t)(uintptr_t)p;
 	if (write(wr, &base, sizeof(base)) != sizeof(base))
 		_exit(3);
@@ -92,12 +102,90 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-int main(void)
+/*
+ * Faults, residency and payloads; page gone is not resident (and will be
+ * after the BOF=1 run), page before it is resident and readable.
+ */
+static void faults(struct t_dev *t, int gone, int before)
 {
 	struct dsa_completion_record cr;
-	struct t_dev t;
 	uint8_t got[2 * PG], ro[PG];
-	int up[2], down[2], r, i;
+	int i;
+
+	/* MEMMOVE across two pages, record in the child. */
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + 0x100, base + 2 * PG + 0x80, 2 * PG - 0x200,
+		 false, &cr), DSA_COMP_SUCCESS);
+	peek(got, base + 2 * PG + 0x80, 2 * PG - 0x200);
+	T_CHECK(!memcmp(got, pattern + 0x100, 2 * PG - 0x200), "memmove payload");
+
+	/* CRCGEN over the child's source. */
+	T_EQ(run(t, DSA_OPCODE_CRCGEN, base, 0, 2 * PG, false, &cr), DSA_COMP_SUCCESS);
+	T_EQ(cr.crc_val, ref_crc32c(0, pattern, 2 * PG));
+
+	/* Read fault at the unmapped page p4: BOF=0 0x03, BOF=1 0x04. */
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + 3 * PG + 0x100, base + 8 * PG, PG, false, &cr),
+	     DSA_COMP_PAGE_FAULT_NOBOF);
+	T_EQ(cr.bytes_completed, PG - 0x100);
+	T_EQ(cr.fault_addr, base + 4 * PG);
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + 3 * PG + 0x100, base + 8 * PG, PG, true, &cr),
+	     DSA_COMP_PAGE_FAULT_IR);
+	T_EQ(cr.fault_addr, base + 4 * PG);
+
+	/* Read-only destination: a write fault, and the page is untouched. */
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base, base + 6 * PG, PG, false, &cr),
+	     DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE);
+	T_EQ(cr.bytes_completed, 0);
+	T_EQ(cr.fault_addr, base + 6 * PG);
+	peek(ro, base + 6 * PG, PG);
+	for (i = 0; i < (int)PG && ro[i] == 0x66; i++)
+		;
+	T_EQ(i, PG);
+
+	/* A source resident up to the page gone: the resident bytes, then 0x03. */
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + before * PG + 0x100, base + 8 * PG, PG, false,
+		 &cr), DSA_COMP_PAGE_FAULT_NOBOF);
+	T_EQ(cr.bytes_completed, PG - 0x100);
+	T_EQ(cr.fault_addr, base + gone * PG);
+
+	/* Not-resident source (MADV_DONTNEED): BOF=0 faults, BOF=1 resolves. */
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + gone * PG, base + 8 * PG, PG, false, &cr),
+	     DSA_COMP_PAGE_FAULT_NOBOF);
+	T_EQ(cr.bytes_completed, 0);
+	T_EQ(cr.fault_addr, base + gone * PG);
+	T_EQ(run(t, DSA_OPCODE_MEMMOVE, base + gone * PG, base + 8 * PG, PG, true, &cr),
+	     DSA_COMP_SUCCESS);
+	peek(got, base + 8 * PG, PG);
+	for (i = 0; i < (int)PG && got[i] == 0; i++)
+		;
+	T_EQ(i, PG);	/* DONTNEED reads back zeroes */
+
+}
+
+/* Print the cost of a 4 KiB MEMMOVE (payload, record clear and record write). */
+static void cost(struct t_dev *t, const char *how)
+{
+	const int iters = 2000;
+	struct dsa_hw_desc d;
+	struct dsa_result res;
+	double t0;
+
+	t_desc(&d, DSA_OPCODE_MEMMOVE, 0, NULL);
+	d.completion_addr = base + 5 * PG;
+	d.src_addr = base;
+	d.dst_addr = base + 2 * PG;
+	d.xfer_size = PG;
+	t0 = now_ns();
+	for (int i = 0; i < iters; i++)
+		dsa_exec_desc(&t->caps, &t->wq, t->as, t->pasid, false, &d, &res);
+	T_EQ(res.status, DSA_COMP_SUCCESS);
+	printf("remote 4 KiB memmove, %s: %.1f us/op (BOF=0, record written)\n", how,
+	       (now_ns() - t0) / iters / 1e3);
+}
+
+int main(void)
+{
+	struct t_dev t;
+	int up[2], down[2], r;
 	struct as *dead = NULL;
 
 	t_seed(0x5eed);
@@ -132,62 +220,15 @@ int main(void)
 	if (as_bind(t.as, PASID_MAX, &t.pasid))
 		T_FATAL("as_bind");
 
-	/* MEMMOVE across two pages, record in the child. */
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base + 0x100, base + 2 * PG + 0x80, 2 * PG - 0x200,
-		 false, &cr), DSA_COMP_SUCCESS);
-	peek(got, base + 2 * PG + 0x80, 2 * PG - 0x200);
-	T_CHECK(!memcmp(got, pattern + 0x100, 2 * PG - 0x200), "memmove payload");
-
-	/* CRCGEN over the child's source. */
-	T_EQ(run(&t, DSA_OPCODE_CRCGEN, base, 0, 2 * PG, false, &cr), DSA_COMP_SUCCESS);
-	T_EQ(cr.crc_val, ref_crc32c(0, pattern, 2 * PG));
-
-	/* Read fault at the unmapped page p4: BOF=0 0x03, BOF=1 0x04. */
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base + 3 * PG + 0x100, base + 8 * PG, PG, false, &cr),
-	     DSA_COMP_PAGE_FAULT_NOBOF);
-	T_EQ(cr.bytes_completed, PG - 0x100);
-	T_EQ(cr.fault_addr, base + 4 * PG);
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base + 3 * PG + 0x100, base + 8 * PG, PG, true, &cr),
-	     DSA_COMP_PAGE_FAULT_IR);
-	T_EQ(cr.fault_addr, base + 4 * PG);
-
-	/* Read-only destination: a write fault, and the page is untouched. */
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base, base + 6 * PG, PG, false, &cr),
-	     DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE);
-	T_EQ(cr.bytes_completed, 0);
-	T_EQ(cr.fault_addr, base + 6 * PG);
-	peek(ro, base + 6 * PG, PG);
-	for (i = 0; i < (int)PG && ro[i] == 0x66; i++)
-		;
-	T_EQ(i, PG);
-
-	/* Not-resident source (MADV_DONTNEED): BOF=0 faults, BOF=1 resolves. */
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base + 7 * PG, base + 8 * PG, PG, false, &cr),
-	     DSA_COMP_PAGE_FAULT_NOBOF);
-	T_EQ(cr.bytes_completed, 0);
-	T_EQ(cr.fault_addr, base + 7 * PG);
-	T_EQ(run(&t, DSA_OPCODE_MEMMOVE, base + 7 * PG, base + 8 * PG, PG, true, &cr),
-	     DSA_COMP_SUCCESS);
-
-	/* Cost of a 4 KiB MEMMOVE (payload, record clear and record write). */
-	{
-		const int iters = 2000;
-		struct dsa_hw_desc d;
-		struct dsa_result res;
-		double t0;
-
-		t_desc(&d, DSA_OPCODE_MEMMOVE, 0, NULL);
-		d.completion_addr = base + 5 * PG;
-		d.src_addr = base;
-		d.dst_addr = base + 2 * PG;
-		d.xfer_size = PG;
-		t0 = now_ns();
-		for (i = 0; i < iters; i++)
-			dsa_exec_desc(&t.caps, &t.wq, t.as, t.pasid, false, &d, &res);
-		T_EQ(res.status, DSA_COMP_SUCCESS);
-		printf("remote 4 KiB memmove: %.1f us/op (BOF=0, record written)\n",
-		       (now_ns() - t0) / iters / 1e3);
-	}
+	faults(&t, 7, 6);
+	cost(&t, "preferred interfaces");
+	as_unbind(t.as);
+	t.as = as_unref(t.as);
+	if (as_new_remote(pasid_alloc_global(), child, &t.as) || as_bind(t.as, PASID_MAX, &t.pasid))
+		T_FATAL("second remote space");
+	T_EQ(as_remote_use_fallbacks(t.as), 0);
+	faults(&t, 10, 9);
+	cost(&t, "fallbacks");
 
 	/* The child exits: further DMA faults instead of reaching anyone else. */
 	kill(child, SIGKILL);
