@@ -57,6 +57,7 @@ struct engine_rt {
 	pthread_t thread;
 	_Atomic bool stop;
 	struct engine_cur cur;
+	bool polled;			/* the idle hook was polled since the last end */
 	_Atomic int *spin_budget;	/* device-wide spinner slots */
 	_Atomic uint64_t descs, bytes, busy, sleeps;	/* busy in engine_clock() units */
 	bool tsc;			/* engine_clock() reads the TSC */
@@ -266,6 +267,32 @@ static void engine_spin_put(struct engine_rt *e)
 	atomic_fetch_add(e->spin_budget, 1);
 }
 
+/* Poll the idle hook h (rt_idle_hook_get; NULL: none); > 0 when it found work. */
+static int engine_hook_poll(struct engine_rt *e, const struct rt_idle_hook *h)
+{
+	if (!h)
+		return 0;
+	e->polled = true;
+	return h->poll(h->arg);
+}
+
+/*
+ * Before the engine stops polling for a while (sleep, pause, exit): the
+ * hook's owner, which stays out of the way while engines poll, takes over.
+ */
+static void engine_hook_end(struct engine_rt *e)
+{
+	const struct rt_idle_hook *h;
+
+	if (!e->polled)
+		return;
+	e->polled = false;
+	h = rt_idle_hook_get(e->rt);
+	if (h)
+		h->end(h->arg);
+	rt_idle_hook_put(e->rt);
+}
+
 /* Returns with the engine awake (it was, or a doorbell or timeout woke it). */
 static void engine_idle(struct engine_rt *e)
 {
@@ -275,6 +302,7 @@ static void engine_idle(struct engine_rt *e)
 	if (atomic_load_explicit(&g->paused, memory_order_relaxed)) {
 		struct timespec nap = { 0, 100 * 1000 };
 
+		engine_hook_end(e);
 		nanosleep(&nap, NULL);
 		return;
 	}
@@ -287,18 +315,17 @@ static void engine_idle(struct engine_rt *e)
 			for (int i = 0; i < 64 && !found; i++) {
 				found = group_has_work(g, false) ||
 					atomic_load_explicit(&e->stop, memory_order_relaxed);
-				if (!found && h && h->poll(h->arg) > 0)
+				if (!found && engine_hook_poll(e, h) > 0)
 					start = now_ns();
 				sva_cpu_relax();
 			}
 		}
 		engine_spin_put(e);
-		if (!found && h)
-			h->end(h->arg);
 		rt_idle_hook_put(e->rt);
 		if (found)
 			return;
 	}
+	engine_hook_end(e);
 	/*
 	 * Fall asleep: not awake, then a sleeper, then one more look. The
 	 * submitter publishes work, then reads awake and sleepers (all
@@ -354,6 +381,7 @@ static void *engine_main(void *arg)
 		/* Pairs with the drainer's seq_cst load of busy: the record is written. */
 		atomic_store(&e->cur.busy, 0);
 	}
+	engine_hook_end(e);
 	atomic_fetch_sub(&e->group->awake, 1);
 	return NULL;
 }
