@@ -23,6 +23,8 @@ struct report {
 	unsigned int nwqs, nengines;
 	struct sva_pasid_stats *ps;	/* nps rows, first-seen order */
 	unsigned int nps;
+	struct sva_daemon_stats dm;	/* svad-hosted devices */
+	bool daemon;
 };
 
 static int read_count(struct sva_device *dev, const char *attr, unsigned int *ret)
@@ -84,7 +86,14 @@ static int report_read(struct report *rp)
 		rp->es[e] = (struct sva_engine_stats){ .size = sizeof(rp->es[e]) };
 		r = sva_engine_stats(rp->dev, e, &rp->es[e]);
 	}
-	return r ? r : read_pasids(rp);
+	if (r)
+		return r;
+	rp->dm.size = sizeof(rp->dm);
+	r = sva_daemon_stats(rp->dev, &rp->dm);
+	if (r && r != -EOPNOTSUPP)
+		return r;
+	rp->daemon = !r;
+	return read_pasids(rp);
 }
 
 static uint64_t retries(const struct report *rp)
@@ -197,6 +206,26 @@ static void report_json(const struct report *rp, json_object *jarr)
 	}
 	json_object_object_add(o, "engines", engs);
 	json_object_object_add(o, "pasids", json_pasids(rp));
+	if (rp->daemon) {
+		json_object *d = json_object_new_object();
+
+#define DM_FIELD(f) json_object_object_add(d, #f, json_u64(rp->dm.f))
+		DM_FIELD(clients);
+		DM_FIELD(connections);
+		DM_FIELD(pasids);
+		DM_FIELD(portals);
+		DM_FIELD(ring_bytes);
+		DM_FIELD(rss_bytes);
+		DM_FIELD(enq_accepted);
+		DM_FIELD(enq_retries);
+		DM_FIELD(posted);
+		DM_FIELD(engine_served);
+		DM_FIELD(clients_total);
+		DM_FIELD(refused);
+		DM_FIELD(releasing);
+#undef DM_FIELD
+		json_object_object_add(o, "daemon", d);
+	}
 	json_object_array_add(jarr, o);
 }
 
@@ -282,6 +311,20 @@ static void report_table(const struct report *rp, FILE *out)
 	}
 	if (!rp->nps)
 		fprintf(out, "(no PASID has used the device)\n");
+	if (rp->daemon)
+		fprintf(out, "\nsvad: %llu clients (%llu since start), %llu connections, %llu PASIDs, "
+			"%llu portals (%llu KiB of rings), %llu KiB resident, %llu releasing, "
+			"%llu refused\nsvad portals: %llu admitted, %llu retried, %llu posted; "
+			"%llu answered by a spinning engine\n",
+			(unsigned long long)rp->dm.clients, (unsigned long long)rp->dm.clients_total,
+			(unsigned long long)rp->dm.connections, (unsigned long long)rp->dm.pasids,
+			(unsigned long long)rp->dm.portals,
+			(unsigned long long)rp->dm.ring_bytes / 1024,
+			(unsigned long long)rp->dm.rss_bytes / 1024,
+			(unsigned long long)rp->dm.releasing, (unsigned long long)rp->dm.refused,
+			(unsigned long long)rp->dm.enq_accepted,
+			(unsigned long long)rp->dm.enq_retries, (unsigned long long)rp->dm.posted,
+			(unsigned long long)rp->dm.engine_served);
 }
 
 int stats_report(struct sva_device *dev, json_object *jarr, FILE *out, FILE *err,

@@ -357,7 +357,8 @@ struct sva_daemon_stats {
 	uint64_t clients_total;		/* processes served since start */
 	uint64_t refused;		/* connections or requests refused by limits */
 	uint64_t releasing;		/* closed portals/connections/clients still draining */
-	uint64_t reserved[8];
+	uint64_t engine_served;		/* ring submissions answered by a spinning engine */
+	uint64_t reserved[7];
 };
 
 /* Fill *ret_stats; set ret_stats->size = sizeof(*ret_stats) first. */

@@ -112,6 +112,7 @@ static void daemon_stats(const struct svad *sd, struct sva_daemon_stats *st)
 	st->clients_total = sd->clients_total;
 	st->refused = sd->refused;
 	st->releasing = sd->jobs;
+	st->engine_served = atomic_load(&sd->ctr.engine_served);
 }
 
 static int stats(struct svad_conn *c, const struct proto_msg *m, struct sva_device *dev)

@@ -46,6 +46,7 @@ struct reap_job;
 /* Daemon-wide counters that the portal thread also updates. */
 struct svad_counters {
 	_Atomic uint64_t enq_accepted, enq_retries, posted;
+	_Atomic uint64_t engine_served;	/* of those, answered by an engine (portal_srv.c) */
 };
 
 struct svad {

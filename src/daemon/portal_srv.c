@@ -71,6 +71,7 @@ struct psrv {
 	_Atomic uint32_t nudge;		/* futex word: a parked thread wakes when it moves */
 	struct rt_idle_hook hook;
 	struct dsa_rt *rts[PROTO_MAX_DEVICES];	/* devices whose engines poll */
+	struct svad_counters *ctr;
 	unsigned int nrts;
 };
 
@@ -167,6 +168,8 @@ static int engine_poll(void *arg)
 	work = serve_all(ps);
 	atomic_fetch_add_explicit(&ps->engine_polls, 1, memory_order_relaxed);
 	serve_unlock(ps);
+	if (work)
+		atomic_fetch_add_explicit(&ps->ctr->engine_served, work, memory_order_relaxed);
 	return (int)work;
 }
 
@@ -387,6 +390,7 @@ int psrv_start(struct svad *sd, struct psrv **ret_ps)
 		goto err_free;
 	ps->running = true;
 	ps->hook = (struct rt_idle_hook){ engine_poll, engine_end, ps };
+	ps->ctr = &sd->ctr;
 	for (unsigned int i = 0; i < sd->ndev; i++) {
 		ps->rts[ps->nrts] = sd->dev[i]->rt;
 		rt_set_idle_hook(ps->rts[ps->nrts++], &ps->hook);

@@ -6,7 +6,7 @@
  * the device's message; usage errors exit 2; list and save-config print
  * the config dump; load-config restores a saved state; stats counts what
  * the device executed (by opcode, status, WQ, engine and PASID), as a
- * table and as JSON.
+ * table and as JSON; on an svad-hosted device it adds svad's own counters.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -184,6 +184,7 @@ static void stats(struct sva_device *dev)
 	T_CHECK(strstr(out_buf, "dsa0 (enabled): 8 descriptors completed"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "memmove                 8"), "%s", out_buf);
 	T_CHECK(strstr(out_buf, "0x01   success"), "%s", out_buf);
+	T_CHECK(!strstr(out_buf, "svad"), "svad counters of an embedded device: %s", out_buf);
 	/* the process's PASID row: 8 successes of 4 KiB */
 	snprintf(row, sizeof(row), "\n%-8u %10u %10u %8u %10u %14u %8u  -\n", pasid, 8, 8, 0, 0,
 		 8 * 4096, 0);
@@ -260,6 +261,51 @@ static void multi(struct sva_device *dev)
 	second = sva_device_free(second);
 }
 
+/* stats of a device svad hosts: the daemon's line and JSON object too. */
+static void daemon_stats(void)
+{
+	static const char *const args[] = { "--mode", "0600", NULL };
+	static struct dsa_completion_record cr __attribute__((aligned(32)));
+	struct sva_device *dev = NULL, *saved = second;
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+	json_object *arr, *o, *v;
+	struct t_svad sv;
+	int r;
+
+	r = t_svad_start(&sv, SVA_SVAD_PATH, args);
+	if (r)
+		T_FATAL("svad did not start: %s", strerror(-r));
+	second = NULL;
+	T_EQ(sva_device_connect(sv.socket, "dsa0", &dev), 0);
+	if (!dev)
+		goto out;
+	T_EQ(sva_portal_open(dev, 0, SVA_PORTAL_LIMITED, &p), 0);
+	sva_prep_noop(&d, &cr, 0);
+	while (sva_enqcmd(p, &d) == 1)
+		;
+	T_EQ(sva_wait(&cr, -1), 0);
+	T_EQ(run(dev, "stats", NULL), 0);
+	T_CHECK(strstr(out_buf, "\nsvad: 1 clients (1 since start), 1 connections, 1 PASIDs, "
+				"1 portals ("), "%s", out_buf);
+	T_CHECK(strstr(out_buf, "\nsvad portals: 1 admitted, 0 retried, 0 posted; "), "%s",
+		out_buf);
+	T_EQ(run(dev, "stats", "--json", NULL), 0);
+	arr = json_tokener_parse(out_buf);
+	o = arr ? json_object_array_get_idx(arr, 0) : NULL;
+	T_CHECK(o && json_object_object_get_ex(o, "daemon", &o) &&
+			json_object_object_get_ex(o, "enq_accepted", &v) &&
+			json_object_get_int(v) == 1 &&
+			json_object_object_get_ex(o, "engine_served", &v),
+		"stats --json: %s", out_buf);
+	json_object_put(arr);
+	sva_portal_close(p);
+	sva_device_free(dev);
+out:
+	second = saved;
+	t_svad_cleanup(&sv);
+}
+
 int main(void)
 {
 	struct sva_device_config cfg = {
@@ -280,6 +326,7 @@ int main(void)
 	list_save_load(dev);
 	stats(dev);
 	multi(dev);
+	daemon_stats();
 	sva_device_free(dev);
 	free(out_buf);
 	free(err_buf);

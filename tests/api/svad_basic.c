@@ -7,7 +7,9 @@
  * portal and MOVDIR64B through the dedicated one, all results verified in
  * our memory with their completion records; attributes (a long op_cap
  * string, -ENOSPC, -ENOENT), WQ/engine/device/daemon counters, command
- * status and last error, and sva_device_new(NULL) redirected by SVA_DAEMON.
+ * status and last error, sva_device_new(NULL) redirected by SVA_DAEMON, and
+ * verdicts answered by svad's spinning engine while a client submits one
+ * descriptor after another (engine_served; the portal thread stays parked).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -265,6 +267,38 @@ static void test_control(struct sva_device *dev, const char *sock)
 	T_EQ(sva_unbind(dev), 0);
 }
 
+/*
+ * Synchronous NOOPs: the engine that just completed one spins for the next
+ * and answers its verdict itself. Counted, not timed: any of them will do.
+ */
+static void test_engine_served(struct sva_device *dev)
+{
+	struct sva_daemon_stats a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	struct sva_portal *p;
+	struct dsa_hw_desc d;
+
+	T_EQ(sva_portal_open(dev, 0, SVA_PORTAL_LIMITED, &p), 0);
+	if (!p)
+		return;
+	T_EQ(sva_daemon_stats(dev, &a), 0);
+	for (int i = 0; i < 2000; i++) {
+		sva_prep_noop(&d, &cr[0], 0);
+		submit(p, &d);
+		wait_ok(&cr[0]);
+	}
+	T_EQ(sva_daemon_stats(dev, &b), 0);
+	T_CHECK(b.engine_served > a.engine_served &&
+			b.engine_served - a.engine_served <= b.enq_accepted - a.enq_accepted +
+								      b.enq_retries - a.enq_retries,
+		"engine answered %llu of %llu submissions",
+		(unsigned long long)(b.engine_served - a.engine_served),
+		(unsigned long long)(b.enq_accepted - a.enq_accepted));
+	printf("svad_basic: a spinning engine answered %llu of %llu synchronous submissions\n",
+	       (unsigned long long)(b.engine_served - a.engine_served),
+	       (unsigned long long)(b.enq_accepted - a.enq_accepted));
+	sva_portal_close(p);
+}
+
 /* svad refuses bad options with status 2 before touching anything. */
 static void test_options(void)
 {
@@ -307,6 +341,7 @@ int main(void)
 	if (dev) {
 		test_ops(dev);
 		test_control(dev, d.socket);
+		test_engine_served(dev);
 		T_EQ(sva_daemon_stats(dev, &dm), 0);
 		T_EQ(dm.portals, 0);
 		T_EQ(dm.ring_bytes, 0);
