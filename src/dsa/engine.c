@@ -344,6 +344,19 @@ static void engine_idle(struct engine_rt *e)
 	atomic_fetch_add(&g->awake, 1);
 }
 
+/*
+ * Between two descriptors too, once the engine has polled in this busy
+ * spell: a client whose next submission waits for its verdict (ENQCMD is
+ * synchronous) must not wait until the queue runs dry.
+ */
+static void engine_poll_between(struct engine_rt *e)
+{
+	if (!e->polled)
+		return;
+	engine_hook_poll(e, rt_idle_hook_get(e->rt));
+	rt_idle_hook_put(e->rt);
+}
+
 static void *engine_main(void *arg)
 {
 	struct engine_rt *e = arg;
@@ -380,6 +393,7 @@ static void *engine_main(void *arg)
 		atomic_fetch_add_explicit(&e->busy, engine_clock(e) - t0, memory_order_relaxed);
 		/* Pairs with the drainer's seq_cst load of busy: the record is written. */
 		atomic_store(&e->cur.busy, 0);
+		engine_poll_between(e);
 	}
 	engine_hook_end(e);
 	atomic_fetch_sub(&e->group->awake, 1);
