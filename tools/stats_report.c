@@ -315,7 +315,7 @@ static void report_table(const struct report *rp, FILE *out)
 		fprintf(out, "\nsvad: %llu clients (%llu since start), %llu connections, %llu PASIDs, "
 			"%llu portals (%llu KiB of rings), %llu KiB resident, %llu releasing, "
 			"%llu refused\nsvad portals: %llu admitted, %llu retried, %llu posted; "
-			"%llu answered by a spinning engine\n",
+			"%llu answered by engines\n",
 			(unsigned long long)rp->dm.clients, (unsigned long long)rp->dm.clients_total,
 			(unsigned long long)rp->dm.connections, (unsigned long long)rp->dm.pasids,
 			(unsigned long long)rp->dm.portals,

@@ -357,7 +357,7 @@ struct sva_daemon_stats {
 	uint64_t clients_total;		/* processes served since start */
 	uint64_t refused;		/* connections or requests refused by limits */
 	uint64_t releasing;		/* closed portals/connections/clients still draining */
-	uint64_t engine_served;		/* ring submissions answered by a spinning engine */
+	uint64_t engine_served;		/* of those, answered by an engine (not svad's portal thread) */
 	uint64_t reserved[7];
 };
 

@@ -600,9 +600,9 @@ void rt_unlock(struct dsa_rt *rt);
 /*
  * Work for an idle engine (svad: its portal rings). While an engine spins
  * for work it calls poll over and over (> 0 when poll found something,
- * which restarts the spin window), and once more after each descriptor it
- * executes until it sleeps; before it sleeps, pauses or exits it calls end. Both run on the engine's thread
- * and must be short and non-blocking. A spinning engine is on a CPU of its
+ * which restarts the spin window), and once after each descriptor it
+ * executes until it sleeps, pauses or exits; then, if it polled, it calls
+ * end. Both run on the engine's thread and must be short and non-blocking. A spinning engine is on a CPU of its
  * own anyway, so work it polls costs no other thread a CPU.
  * rt_set_idle_hook(rt, NULL) returns once no engine is inside the old
  * hook; h must stay valid until then.
@@ -621,7 +621,7 @@ void rt_complete(struct dsa_rt *rt, unsigned int engine, struct wq_rt *wq,
 void rt_wait_prior(struct dsa_rt *rt, struct wq_rt *wq, unsigned int wq_index,
 		   const struct wq_item *it, struct engine_rt *self);
 const struct dsa_caps *rt_caps(struct dsa_rt *rt);
-/* The idle hook for one spin (NULL: none), then its release. */
+/* The idle hook for one use (NULL: none), then its release. */
 const struct rt_idle_hook *rt_idle_hook_get(struct dsa_rt *rt);
 void rt_idle_hook_put(struct dsa_rt *rt);
 

