@@ -600,10 +600,11 @@ void rt_unlock(struct dsa_rt *rt);
 /*
  * Work for an idle engine (svad: its portal rings). While an engine spins
  * for work it calls poll over and over (> 0 when poll found something,
- * which restarts the spin window), and once after each descriptor it
- * executes until it sleeps, pauses or exits; then, if it polled, it calls
- * end. Both run on the engine's thread and must be short and non-blocking. A spinning engine is on a CPU of its
- * own anyway, so work it polls costs no other thread a CPU.
+ * which restarts the spin window), and, once it has polled, once after
+ * each descriptor it executes, until it sleeps, pauses or exits; then it
+ * calls end. Both run on the engine's thread and must be short and
+ * non-blocking. A spinning engine is on a CPU of its own anyway, so work
+ * it polls costs no other thread a CPU.
  * rt_set_idle_hook(rt, NULL) returns once no engine is inside the old
  * hook; h must stay valid until then.
  */
