@@ -13,9 +13,9 @@
  * rings the doorbell only when no engine of the group is awake; a busy
  * engine that sees more queued work wakes a sleeping peer itself. So a busy
  * device pays no syscall per submission and an idle one uses no CPU.
- * While it spins, and from then on after each descriptor until it sleeps, an engine
- * also does the idle hook's work (svad: serving portal rings, so one
- * spinning thread, not two, answers a client).
+ * While it spins, and from then on after each descriptor until it sleeps,
+ * an engine also does the idle hook's work (svad: serving portal rings, so
+ * one spinning thread, not two, answers a client).
  */
 #include <errno.h>
 #include <linux/futex.h>
