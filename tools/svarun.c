@@ -13,8 +13,9 @@
  * whose upper layer lives in svarun's scratch tmpfs (itself on
  * /dev/svarun, a path of the namespace only); everything else of
  * /sys and /dev stays real. COMMAND runs with libsva-trap.so preloaded and
- * lsmod/rmmod/modprobe stubs first on PATH (§8.1, CMP-12): the stubs are
- * this binary under those names, and "modprobe idxd" resets the devices.
+ * its own lsmod/rmmod/modprobe first on PATH (§8.1, CMP-12): these module
+ * commands are this binary under those names, and "modprobe idxd" resets
+ * the devices.
  *
  * svarun returns COMMAND's exit status (128 + signal if it was killed),
  * 77 when it lacks the privileges or kernel features it needs. Whatever
@@ -90,14 +91,14 @@ struct run {
 	bool stats_json;		/* --stats=json */
 };
 
-/* the stubs (CMP-12) */
+/* the module commands (CMP-12) */
 
 /*
  * lsmod prints nothing, rmmod succeeds, modprobe succeeds and, for idxd,
  * returns the devices to their power-on state as a module reload would,
  * so an aborted run cannot poison the next one.
  */
-static int stub_main(const char *name, int argc, char **argv)
+static int module_cmd_main(const char *name, int argc, char **argv)
 {
 	const char *ctl = getenv("SVARUN_CONTROL");
 	bool idxd = false;
@@ -111,7 +112,7 @@ static int stub_main(const char *name, int argc, char **argv)
 		return 0;
 	fd = ctl ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
 	if (fd < 0 || write(fd, "reset", 5) != 5) {
-		fprintf(stderr, "modprobe (svarun stub): cannot reset the sva devices: %s\n",
+		fprintf(stderr, "modprobe (svarun): cannot reset the sva devices: %s\n",
 			strerror(errno));
 		return 1;
 	}
@@ -438,11 +439,11 @@ static const char *trap_lib(char *buf, size_t len)
 	return built ? built : "libsva-trap.so";
 }
 
-/* PATH stubs and the preload, set before any thread exists (setenv is not thread-safe) */
+/* the module commands on PATH and the preload, set before any thread exists (setenv is not thread-safe) */
 static int setup_env(struct run *r)
 {
 	char bin[PATH_MAX + 8], link[2 * PATH_MAX], exe[PATH_MAX], lib[PATH_MAX], *v;
-	static const char *const stubs[] = { "lsmod", "rmmod", "modprobe" };
+	static const char *const cmds[] = { "lsmod", "rmmod", "modprobe" };
 	const char *path = getenv("PATH"), *pre = getenv("LD_PRELOAD"), *tl;
 	ssize_t n;
 	size_t i;
@@ -455,8 +456,8 @@ static int setup_env(struct run *r)
 	snprintf(bin, sizeof(bin), "%s/bin", r->work);
 	if ((e = mkdir_p(bin, 0755)))
 		return e;
-	for (i = 0; i < sizeof(stubs) / sizeof(stubs[0]); i++) {
-		snprintf(link, sizeof(link), "%s/%s", bin, stubs[i]);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(link, sizeof(link), "%s/%s", bin, cmds[i]);
 		if (symlink(exe, link))
 			return -errno;
 	}
@@ -527,7 +528,7 @@ static int setup_mounts(struct run *r, const sigset_t *old)
 	snprintf(r->fs, sizeof(r->fs), "%s/sys", r->work);
 	if ((e = mkdir_p(r->fs, 0755)))
 		return e;
-	/* before setup_env: svad gets neither the preload nor the stubs */
+	/* before setup_env: svad gets neither the preload nor the module commands */
 	e = svad_start(r, old);
 	if (e) {
 		fprintf(stderr, "svarun: svad did not start: %s\n", strerror(-e));
@@ -745,7 +746,7 @@ int main(int argc, char **argv)
 	int c, e, status;
 
 	if (strcmp(name, "svarun") && strcmp(name, "lt-svarun"))
-		return stub_main(name, argc, argv);
+		return module_cmd_main(name, argc, argv);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 's') {
 			r.stats = true;

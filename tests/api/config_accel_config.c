@@ -223,8 +223,7 @@ int main(void)
 
 	if (access(ACCEL_CONFIG, X_OK))
 		T_SKIP("accel-config not installed");
-	snprintf(root, sizeof(root), "%s", T_TMP_TEMPLATE("sva-sysfs-"));
-	if (!mkdtemp(root))
+	if (!mkdtemp(t_tmp_name(root, sizeof(root), "sva-sysfs-")))
 		T_FATAL("mkdtemp");
 	if (sva_device_new(NULL, &dev) || sva_device_new(&cfg, &dev2))
 		T_FATAL("device");

@@ -77,7 +77,7 @@ static void expect_attr(struct sva_device *dev, const char *kind, unsigned int m
 static void round_trip(void)
 {
 	struct sva_device *def, *dev = fresh();
-	char *a, *b, *c, path[] = T_TMP_TEMPLATE("sva-config-");
+	char *a, *b, *c, path[T_TMP_MAX];
 	struct stat st;
 	int fd;
 
@@ -97,7 +97,7 @@ static void round_trip(void)
 	expect_attr(dev, "wq", 1, "state", "enabled");
 
 	/* through a file, back into the first device (same name, no renaming) */
-	fd = mkstemp(path);
+	fd = mkstemp(t_tmp_name(path, sizeof(path), "sva-config-"));
 	T_CHECK(fd >= 0, "mkstemp");
 	close(fd);
 	free(a);

@@ -119,7 +119,7 @@ static void bad_usage(struct sva_device *dev)
 
 static void list_save_load(struct sva_device *dev)
 {
-	char path[] = T_TMP_TEMPLATE("svactl-"), *saved, *before, *json;
+	char path[T_TMP_MAX], *saved, *before, *json;
 	int fd;
 
 	T_EQ(run(dev, "list", NULL), 0);
@@ -132,7 +132,7 @@ static void list_save_load(struct sva_device *dev)
 	saved = strdup(out_buf);
 	T_CHECK(strstr(saved, "\"name\":\"app1\"") && !strstr(saved, "\"state\""), "%s", saved);
 
-	fd = mkstemp(path);
+	fd = mkstemp(t_tmp_name(path, sizeof(path), "svactl-"));
 	T_CHECK(fd >= 0, "mkstemp");
 	close(fd);
 	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);
@@ -216,7 +216,7 @@ static void stats(struct sva_device *dev)
 /* Two devices: list and save-config show both, a named object picks its device. */
 static void multi(struct sva_device *dev)
 {
-	char path[] = T_TMP_TEMPLATE("svactl-"), *both;
+	char path[T_TMP_MAX], *both;
 	json_object *arr;
 	int fd;
 
@@ -246,7 +246,7 @@ static void multi(struct sva_device *dev)
 	T_CHECK(!strcmp(out_buf, "enabled 2 wq(s) out of 2\n"), "%s", out_buf);
 
 	/* one file for both; load-config gives each device its own entry */
-	fd = mkstemp(path);
+	fd = mkstemp(t_tmp_name(path, sizeof(path), "svactl-"));
 	T_CHECK(fd >= 0, "mkstemp");
 	close(fd);
 	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);

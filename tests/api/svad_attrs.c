@@ -146,12 +146,12 @@ static void check_identical(const char *const *args, uint32_t flags, const char 
 /* svad --config FILE: the exit status and what it printed (NULL: it started) */
 static int svad_config(const char *file, char *out, size_t len)
 {
-	char sock[] = T_TMP_TEMPLATE("svad-cfg-"), path[64];
+	char sock[T_TMP_MAX], path[96];
 	int pfd[2], st = -1;
 	ssize_t n, got = 0;
 	pid_t pid;
 
-	if (!mkdtemp(sock) || pipe(pfd))
+	if (!mkdtemp(t_tmp_name(sock, sizeof(sock), "svad-cfg-")) || pipe(pfd))
 		T_FATAL("mkdtemp/pipe: %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/s", sock);
 	pid = fork();
@@ -205,8 +205,8 @@ static void check_config(void)
 		"{\"dev\":\"wq0.3\",\"mode\":\"shared\",\"size\":8,\"group_id\":2,"
 		"\"priority\":3,\"type\":\"user\",\"name\":\"cfg\",\"threshold\":6}],"
 		"\"grouped_engines\":[{\"dev\":\"engine0.1\",\"group_id\":2}]}]}]";
-	char path[] = T_TMP_TEMPLATE("svad-config-"), out[4096], *p;
-	int fd = mkstemp(path), st;
+	char path[T_TMP_MAX], out[4096], *p;
+	int fd = mkstemp(t_tmp_name(path, sizeof(path), "svad-config-")), st;
 
 	if (fd < 0)
 		T_FATAL("mkstemp: %s", strerror(errno));

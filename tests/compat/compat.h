@@ -123,12 +123,12 @@ static inline int compat_run(const char *svarun, const char *const *opts, const 
 static inline int compat_run_config(const char *svarun, const char *config, const char *extra,
 				    const char *script, char *out, size_t len)
 {
-	char path[] = T_TMP_TEMPLATE("svarun-config-"), opt[64];
+	char path[T_TMP_MAX], opt[96];
 	const char *opts[] = { opt, extra, NULL };
 	FILE *f;
 	int fd, st;
 
-	fd = mkstemp(path);
+	fd = mkstemp(t_tmp_name(path, sizeof(path), "svarun-config-"));
 	if (fd < 0 || !(f = fdopen(fd, "w")) || fputs(config, f) < 0 || fclose(f))
 		T_FATAL("%s: %s", path, strerror(errno));
 	snprintf(opt, sizeof(opt), "--config=%s", path);

@@ -2,7 +2,7 @@
 /*
  * Description: the unmodified dsa_user_test_runner.sh of accel-config-test
  * 3.5.3 under svarun (accel-config-compat.md §8.1-8.2, CMP-13): its
- * kernel, PASID and module checks pass on the stubs and the tree, it
+ * kernel, PASID and module checks pass on svarun's module commands and the tree, it
  * configures and enables dsa0 with accel-config, and all 476 dsa_test runs
  * (every opcode, batch and DIF variant, on the shared WQ through ENQCMD and
  * the dedicated WQ through MOVDIR64B) exit 0, so the runner exits 0.

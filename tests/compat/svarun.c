@@ -3,7 +3,7 @@
  * Description: the svarun launcher (accel-config-compat.md §1, CMP-1,
  * CMP-12): it returns the command's exit status (128 + signal when
  * killed), keeps the rest of /sys and /dev real (submounts included),
- * puts the lsmod/rmmod/modprobe stubs first on PATH, preloads the trap
+ * puts its own lsmod/rmmod/modprobe first on PATH, preloads the trap
  * library, applies --config files (refusing bad ones unless --keep-going),
  * forwards SIGTERM to the command, and leaves nothing behind, also when
  * svarun is SIGKILLed: no mount on the host, no process of the command's
@@ -172,11 +172,11 @@ static void write_file(const char *path, const char *text)
 
 static void check_config(const char *svarun)
 {
-	char path[] = T_TMP_TEMPLATE("svarun-config-"), opt[64], *bad;
+	char path[T_TMP_MAX], opt[96], *bad;
 	const char *cfg[] = { opt, NULL }, *cfg_keep[] = { "--keep-going", opt, NULL };
 	int fd, st;
 
-	fd = mkstemp(path);
+	fd = mkstemp(t_tmp_name(path, sizeof(path), "svarun-config-"));
 	if (fd < 0)
 		T_FATAL("mkstemp: %s", strerror(errno));
 	close(fd);

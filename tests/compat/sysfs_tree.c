@@ -253,8 +253,7 @@ int main(void)
 		T_SKIP("no /dev/fuse");
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		T_SKIP("no mount namespace: %s", strerror(errno));
-	snprintf(root, sizeof(root), "%s", T_TMP_TEMPLATE("sva-sysfs-"));
-	if (!mkdtemp(root))
+	if (!mkdtemp(t_tmp_name(root, sizeof(root), "sva-sysfs-")))
 		T_FATAL("mkdtemp: %s", strerror(errno));
 	/* a private tmpfs: nothing of the test is left on the host's /tmp */
 	if (mount("sva-test", root, "tmpfs", 0, "mode=0755"))

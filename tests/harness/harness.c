@@ -232,14 +232,24 @@ static void t_svad_track(struct t_svad *d)
 	}
 }
 
+char *t_tmp_name(char *buf, size_t len, const char *prefix)
+{
+	int n = snprintf(buf, len, "/tmp/%s", prefix);
+
+	if (n < 0 || (size_t)n + 7 > len)
+		T_FATAL("temporary name for %s does not fit in %zu bytes", prefix, len);
+	memset(buf + n, 'X', 6);
+	buf[n + 6] = '\0';
+	return buf;
+}
+
 int t_svad_start(struct t_svad *d, const char *binary, const char *const *extra)
 {
 	const char *argv[32];
 	int n = 0;
 
 	memset(d, 0, sizeof(*d));
-	snprintf(d->dir, sizeof(d->dir), "%s", T_TMP_TEMPLATE("sva-test."));
-	if (!mkdtemp(d->dir))
+	if (!mkdtemp(t_tmp_name(d->dir, sizeof(d->dir), "sva-test.")))
 		return -errno;
 	/* Other users (the uid-65534 tests) must reach the socket inside. */
 	chmod(d->dir, 0755);

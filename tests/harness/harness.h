@@ -55,10 +55,11 @@ extern int t_failures;
 		exit(T_EXIT_FAIL);                                                \
 	} while (0)
 /*
- * A template for mkstemp(3)/mkdtemp(3) under /tmp: the six trailing
- * characters are the ones they replace.
+ * Fill buf (len >= T_TMP_MAX) with a name for mkstemp(3)/mkdtemp(3) under
+ * /tmp: "/tmp/" prefix and the six characters they replace. Returns buf.
  */
-#define T_TMP_TEMPLATE(prefix) ("/tmp/" prefix "XXXXXX")
+#define T_TMP_MAX	64
+char *t_tmp_name(char *buf, size_t len, const char *prefix);
 
 /*
  * A fuzz target's invariant broke: abort(), which libFuzzer reports as a

@@ -324,7 +324,7 @@ static void round_(struct t_svad *sv, int sig, const char *first)
 
 int main(void)
 {
-	static char path[] = T_TMP_TEMPLATE("sva-restart-config.");
+	static char path[T_TMP_MAX];
 	const char *args[] = { "--mode", "0600", NULL, NULL, NULL };
 	bool config = has_config_option();
 	struct t_svad sv;
@@ -336,7 +336,7 @@ int main(void)
 	if (sh == MAP_FAILED)
 		T_FATAL("mmap");
 	if (config) {
-		fd = mkstemp(path);
+		fd = mkstemp(t_tmp_name(path, sizeof(path), "sva-restart-config."));
 		if (fd < 0)
 			T_FATAL("mkstemp");
 		close(fd);
