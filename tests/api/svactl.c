@@ -117,10 +117,22 @@ static void bad_usage(struct sva_device *dev)
 	T_EQ(run(dev, "stats", "dsa0", "dsa1", NULL), 2);
 }
 
+/* save-config -s into a new file under /tmp (its name in path), then "list"; a copy of the list. */
+static char *save_and_list(struct sva_device *dev, char *path, size_t len)
+{
+	int fd = mkstemp(t_tmp_name(path, len, "svactl-"));
+
+	T_CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);
+	T_EQ(run(dev, "list", NULL), 0);
+	return strdup(out_buf);
+}
+
 static void list_save_load(struct sva_device *dev)
 {
 	char path[T_TMP_MAX], *saved, *before, *json;
-	int fd;
 
 	T_EQ(run(dev, "list", NULL), 0);
 	T_EQ(sva_config_dump(&dev, 1, SVA_DUMP_LIST, &json), 0);
@@ -132,12 +144,7 @@ static void list_save_load(struct sva_device *dev)
 	saved = strdup(out_buf);
 	T_CHECK(strstr(saved, "\"name\":\"app1\"") && !strstr(saved, "\"state\""), "%s", saved);
 
-	fd = mkstemp(t_tmp_name(path, sizeof(path), "svactl-"));
-	T_CHECK(fd >= 0, "mkstemp");
-	close(fd);
-	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);
-	T_EQ(run(dev, "list", NULL), 0);
-	before = strdup(out_buf);
+	before = save_and_list(dev, path, sizeof(path));
 	/* change things, then restore from the file */
 	T_EQ(run(dev, "disable-device", "dsa0", NULL), 0);
 	T_CHECK(!strcmp(out_buf, "disabled 1 device(s) out of 1\n"), "%s", out_buf);
@@ -218,7 +225,6 @@ static void multi(struct sva_device *dev)
 {
 	char path[T_TMP_MAX], *both;
 	json_object *arr;
-	int fd;
 
 	if (sva_device_new(NULL, &second) || strcmp(sva_device_name(second), "dsa1"))
 		T_FATAL("second device");
@@ -246,12 +252,7 @@ static void multi(struct sva_device *dev)
 	T_CHECK(!strcmp(out_buf, "enabled 2 wq(s) out of 2\n"), "%s", out_buf);
 
 	/* one file for both; load-config gives each device its own entry */
-	fd = mkstemp(t_tmp_name(path, sizeof(path), "svactl-"));
-	T_CHECK(fd >= 0, "mkstemp");
-	close(fd);
-	T_EQ(run(dev, "save-config", "-s", path, NULL), 0);
-	T_EQ(run(dev, "list", NULL), 0);
-	both = strdup(out_buf);
+	both = save_and_list(dev, path, sizeof(path));
 	T_EQ(sva_attr_set(second, "wq1.0", "name", "x"), -EPERM);
 	T_EQ(run(dev, "load-config", "-c", path, "-f", "-r", "-e", NULL), 0);
 	T_EQ(run(dev, "list", NULL), 0);

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -137,6 +138,58 @@ void t_dev_init(struct t_dev *t)
 	r = as_new_self(pasid_alloc_global(), &t->as);
 	if (r)
 		T_FATAL("as_new_self: %d", r);
+	r = as_bind(t->as, PASID_MAX, &t->pasid);
+	if (r)
+		T_FATAL("as_bind: %d", r);
+}
+
+void t_peer_start(struct t_peer *p, void (*child)(int wr, int rd))
+{
+	int up[2], down[2];
+
+	if (pipe2(up, O_CLOEXEC) || pipe2(down, O_CLOEXEC))
+		T_FATAL("pipe: %s", strerror(errno));
+	p->pid = t_fork_quiet();
+	if (p->pid == 0) {
+		close(up[0]);
+		close(down[1]);
+		child(up[1], down[0]);
+		_exit(0);
+	}
+	close(up[1]);
+	close(down[0]);
+	p->up = up[0];
+	p->down = down[1];
+	t_peer_read(p, &p->base, sizeof(p->base));
+}
+
+void t_peer_read(struct t_peer *p, void *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = read(p->up, (uint8_t *)buf + off, len - off);
+
+		if (n <= 0)
+			T_FATAL("peer %d: report cut short (%zd)", (int)p->pid, n);
+		off += (size_t)n;
+	}
+}
+
+void t_dev_init_peer(struct t_dev *t, struct t_peer *p)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	dsa_caps_default(&t->caps);
+	dsa_wq_attr_default(&t->wq);
+	t->wq.bof = true;
+	r = as_new_remote(pasid_alloc_global(), p->pid, &t->as);
+	if (r == -EPERM || r == -EACCES) {
+		kill(p->pid, SIGKILL);
+		t_child_fate(p->pid);
+		T_SKIP("no ptrace access to the peer (%d)", r);
+	}
+	if (r)
+		T_FATAL("as_new_remote: %d", r);
 	r = as_bind(t->as, PASID_MAX, &t->pasid);
 	if (r)
 		T_FATAL("as_bind: %d", r);

@@ -136,6 +136,27 @@ struct t_dev {
 /* Default caps, a BOF-enabled WQ, the calling process bound. */
 void t_dev_init(struct t_dev *t);
 void t_dev_exit(struct t_dev *t);
+/*
+ * A peer process for cross-process DMA tests. t_peer_start forks; the
+ * child runs child(wr, rd): it maps its buffers, writes their 8-byte base
+ * address to wr, then obeys commands read from rd (and dies with the
+ * parent's end of rd closed, or by SIGKILL). The parent keeps up (reads
+ * the child's reports) and down (sends it commands).
+ */
+struct t_peer {
+	pid_t pid;
+	int up, down;
+	uint64_t base;
+};
+void t_peer_start(struct t_peer *p, void (*child)(int wr, int rd));
+/* Read exactly len bytes of the peer's reports, or fail the test. */
+void t_peer_read(struct t_peer *p, void *buf, size_t len);
+/*
+ * t_dev_init's defaults with a remote space bound to the peer instead of
+ * the calling process; skips the test (killing the peer) without ptrace
+ * access to it.
+ */
+void t_dev_init_peer(struct t_dev *t, struct t_peer *p);
 /* Execute desc (CRAV/RCR as given) and return the resulting status. */
 uint8_t t_exec(struct t_dev *t, const struct dsa_hw_desc *desc, struct dsa_result *ret);
 /* Zero a descriptor and set opcode, flags (CRAV|RCR added), record address. */

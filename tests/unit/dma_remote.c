@@ -184,41 +184,19 @@ static void cost(struct t_dev *t, const char *how)
 
 int main(void)
 {
+	struct t_peer peer;
 	struct t_dev t;
-	int up[2], down[2], r;
 	struct as *dead = NULL;
+	int r;
 
 	t_seed(0x5eed);
 	t_fill_random(pattern, sizeof(pattern));
-	if (pipe2(up, O_CLOEXEC) || pipe2(down, O_CLOEXEC))
-		T_FATAL("pipe");
-	child = t_fork_quiet();
-	if (child == 0) {
-		close(up[0]);
-		close(down[1]);
-		child_main(up[1], down[0]);
-	}
-	close(up[1]);
-	close(down[0]);
-	if (read(up[0], &base, sizeof(base)) != sizeof(base))
-		T_FATAL("child did not report its buffers");
-
-	memset(&t, 0, sizeof(t));
-	dsa_caps_default(&t.caps);
-	dsa_wq_attr_default(&t.wq);
-	t.wq.bof = true;
-	r = as_new_remote(pasid_alloc_global(), child, &t.as);
-	if (r == -EPERM || r == -EACCES) {
-		kill(child, SIGKILL);
-		t_child_fate(child);
-		T_SKIP("no ptrace access to the child (%d)", r);
-	}
-	if (r)
-		T_FATAL("as_new_remote: %d", r);
+	t_peer_start(&peer, child_main);
+	child = peer.pid;
+	base = peer.base;
+	t_dev_init_peer(&t, &peer);
 	T_EQ(as_kind(t.as), AS_REMOTE);
 	T_EQ(as_remote_pid(t.as), child);
-	if (as_bind(t.as, PASID_MAX, &t.pasid))
-		T_FATAL("as_bind");
 
 	faults(&t, 7, 6);
 	cost(&t, "preferred interfaces");

@@ -72,17 +72,6 @@ static void drop_ptrace_cap(void)
 		T_FATAL("capset: %s", strerror(errno));
 }
 
-static void read_full(int fd, void *buf, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t n = read(fd, (uint8_t *)buf + off, len - off);
-
-		if (n <= 0)
-			T_FATAL("child pipe: %zd", n);
-		off += (size_t)n;
-	}
-}
-
 static uint8_t memmove_in_child(struct t_dev *t, uint64_t base, uint64_t off, uint32_t n,
 				struct dsa_completion_record *cr)
 {
@@ -113,46 +102,25 @@ int main(void)
 	static uint8_t got[BIG];
 	struct dsa_completion_record cr;
 	struct iovec l, rv;
+	struct t_peer peer;
 	struct t_dev t;
-	int up[2], down[2], r;
 	uint64_t base;
 	pid_t child;
 	char c = 'd';
 	uint8_t b;
+	int r;
 
 	t_seed(0xd0a1);
 	t_fill_random(pattern, sizeof(pattern));
-	if (pipe2(up, O_CLOEXEC) || pipe2(down, O_CLOEXEC))
-		T_FATAL("pipe");
-	child = t_fork_quiet();
-	if (child == 0) {
-		close(up[0]);
-		close(down[1]);
-		child_main(up[1], down[0]);
-	}
-	close(up[1]);
-	close(down[0]);
-	read_full(up[0], &base, sizeof(base));
-
-	memset(&t, 0, sizeof(t));
-	dsa_caps_default(&t.caps);
-	dsa_wq_attr_default(&t.wq);
-	t.wq.bof = true;
-	r = as_new_remote(pasid_alloc_global(), child, &t.as);
-	if (r == -EPERM || r == -EACCES) {
-		kill(child, SIGKILL);
-		t_child_fate(child);
-		T_SKIP("no ptrace access to the child (%d)", r);
-	}
-	if (r)
-		T_FATAL("as_new_remote: %d", r);
-	if (as_bind(t.as, PASID_MAX, &t.pasid))
-		T_FATAL("as_bind");
+	t_peer_start(&peer, child_main);
+	child = peer.pid;
+	base = peer.base;
+	t_dev_init_peer(&t, &peer);
 
 	/* The client turns non-dumpable; we lose the capability that overrides it. */
-	if (write(down[1], &c, 1) != 1)
+	if (write(peer.down, &c, 1) != 1)
 		T_FATAL("pipe write");
-	read_full(up[0], &c, 1);
+	t_peer_read(&peer, &c, 1);
 	drop_ptrace_cap();
 	l = (struct iovec){ &b, 1 };
 	rv = (struct iovec){ (void *)(uintptr_t)base, 1 };
@@ -167,9 +135,9 @@ int main(void)
 	T_EQ(memmove_in_child(&t, base, 0x80, PG, &cr), DSA_COMP_SUCCESS);
 	T_EQ(memmove_in_child(&t, base, 0, BIG, &cr), DSA_COMP_SUCCESS);
 	c = 's';
-	if (write(down[1], &c, 1) != 1)
+	if (write(peer.down, &c, 1) != 1)
 		T_FATAL("pipe write");
-	read_full(up[0], got, BIG);
+	t_peer_read(&peer, got, BIG);
 	T_CHECK(!memcmp(got, pattern, BIG), "1 MiB payload differs");
 
 	/* Killed and reaped: reads fault instead of reaching whoever gets the pid. */
