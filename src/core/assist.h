@@ -14,7 +14,8 @@
  *
  *   FREE -(svad CAS)-> WRITING -(svad, release)-> PUBLISHED
  *   PUBLISHED -(client CAS)-> CLAIMED -(client: bytes; CAS)-> EXECUTED
- *             -(client: record, result, release)-> DONE
+ *             -(client: record but its status, result; CAS, release)-> DONE
+ *             -(client: the record's status)
  *   CLAIMED -(client: a fault; result, CAS)-> DONE       svad executes it again
  *   PUBLISHED -(svad CAS, nobody came)-> FREE            svad executes it
  *   CLAIMED -(svad CAS, client too slow or dead)-> FREE  svad executes it
@@ -26,7 +27,11 @@
  * point: before it svad may take the job back and copy again (the client
  * has written nothing the program can see yet: no record); after it svad
  * never copies again, since the program may already be reusing the buffers
- * once the client's record is written.
+ * once the client's record is written. The record's status is written
+ * once, by the owner of the job at that moment: the client only after its
+ * CAS to DONE, svad only after it took the job back. (A client that wrote
+ * the status before DONE and was then preempted past svad's bound would
+ * see svad's late second write land on its next use of the record.)
  *
  * Trust: the page is the client's; it may scribble anything at any time.
  * svad never reads back anything but the word and, in DONE, the status and

@@ -44,6 +44,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dsa.h"
 #include "core/assist.h"
@@ -365,7 +366,8 @@ bool coop_exec(struct dsa_exec *x, uint8_t *ret_st)
 	    !coop_resident(x, x->d.dst_addr, n, DMA_WRITE))
 		return false;
 	/* Held (tests): the waiter gets everything, or a fixed half. */
-	frac = hold == COOP_HOLD_WAITER ? 0 : hold ? COOP_FRAC_ONE / 2 : s->own.frac;
+	frac = hold == COOP_HOLD_WAITER ? 0 : hold == COOP_HOLD_LATE ? COOP_FRAC_ONE / 2
+							   : s->own.frac;
 	m = (n * (uint64_t)frac / COOP_FRAC_ONE) & ~(uint64_t)(COOP_ALIGN - 1);
 	s->own.seq += 2;
 	seq = s->own.seq;
@@ -553,14 +555,21 @@ void coop_assist_remove(struct assist_area *a)
 		sched_yield();
 }
 
-static int coop_record_fn(void *arg)
+static const struct dsa_completion_record coop_ok = { .status = DSA_COMP_SUCCESS };
+
+/* A success record but its status byte (svad jobs: the status comes once DONE is ours). */
+static int coop_record_body_fn(void *arg)
+{
+	memcpy((uint8_t *)arg + 1, (const uint8_t *)&coop_ok + 1, sizeof(coop_ok) - 1);
+	return 0;
+}
+
+static int coop_record_status_fn(void *arg)
 {
 	struct dsa_completion_record *cr = arg;
-	static const struct dsa_completion_record ok = { .status = DSA_COMP_SUCCESS };
 
-	memcpy((uint8_t *)cr + 1, (const uint8_t *)&ok + 1, sizeof(ok) - 1);
-	/* Status last; pairs with sva_poll()'s acquire (dsa-device.md §8). */
-	sva_store_release((uint8_t *)&cr->status, ok.status);
+	/* Pairs with sva_poll()'s acquire (dsa-device.md §8). */
+	sva_store_release((uint8_t *)&cr->status, coop_ok.status);
 	return 0;
 }
 
@@ -613,16 +622,36 @@ static int coop_help_remote(struct assist_area *a, uint64_t key, int64_t budget_
 			    &j->word, &w, ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED),
 			    memory_order_release, memory_order_relaxed))
 			return 1;
-		res = dma_guarded(&c, coop_record_fn, (void *)(uintptr_t)key) ? ASSIST_RES_NORECORD
-									       : ASSIST_RES_RECORDED;
+		/*
+		 * The record's body first, then DONE, and only then its status:
+		 * the status is written exactly once, by whoever owns the job
+		 * at that point. If svad took the job back meanwhile (we were
+		 * too slow), it writes the whole record, and a status from us
+		 * now could land on the program's next use of this record.
+		 */
+		res = dma_guarded(&c, coop_record_body_fn, (void *)(uintptr_t)key)
+			      ? ASSIST_RES_NORECORD
+			      : ASSIST_RES_RECORDED;
 		atomic_store_explicit(&j->res, res, memory_order_relaxed);
+		if (sva_unlikely(atomic_load_explicit(&coop_hold, memory_order_relaxed) ==
+				 COOP_HOLD_RECORD)) {
+			struct timespec second = { 1, 0 };
+
+			nanosleep(&second, NULL);
+		}
+		/* Pairs with svad's acquire of DONE: res first. */
+		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED);
+		if (!atomic_compare_exchange_strong_explicit(&j->word, &w,
+							     ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
+							     memory_order_release, memory_order_relaxed)) {
+			coop_count(COOP_STAT_REMOTE_LATE, 1);
+			return 1;
+		}
+		if (res == ASSIST_RES_RECORDED &&
+		    dma_guarded(&c, coop_record_status_fn, (void *)(uintptr_t)key))
+			return 1;	/* the page vanished between the two writes: our own doing */
 		atomic_fetch_add_explicit(&a->executed, 1, memory_order_relaxed);
 		coop_count(COOP_STAT_REMOTE_JOBS, 1);
-		/* Pairs with svad's acquire of DONE: the record and res first. */
-		w = ASSIST_WORD(ASSIST_SEQ(w), ASSIST_EXECUTED);
-		atomic_compare_exchange_strong_explicit(&j->word, &w,
-							ASSIST_WORD(ASSIST_SEQ(w), ASSIST_DONE),
-							memory_order_release, memory_order_relaxed);
 		return 1;
 	}
 	return 0;

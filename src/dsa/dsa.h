@@ -180,6 +180,7 @@ static inline void dsa_prefetchw(const void *p)
 enum {
 	COOP_STAT_JOBS, COOP_STAT_HELPED_BYTES, COOP_STAT_HELPER_RECORDS,
 	COOP_STAT_REMOTE_JOBS,		/* svad jobs this client process executed (assist.h) */
+	COOP_STAT_REMOTE_LATE,		/* of its commits, taken back by svad before DONE */
 	COOP_STAT_NR
 };
 
@@ -195,9 +196,12 @@ void coop_stats(uint64_t ret[COOP_STAT_NR]);
 /*
  * Tests: COOP_HOLD_WAITER makes engines leave shared jobs whole to a waiter,
  * COOP_HOLD_LATE makes them finish their part only after the waiter gave up
- * waiting for it (each waits up to 10 s for a waiter); 0 is normal.
+ * waiting for it (each waits up to 10 s for a waiter); COOP_HOLD_RECORD makes
+ * a waiter executing an svad job stall 1 s between the record's body and
+ * its claim to write the status (svad takes the job back meanwhile); 0 is
+ * normal.
  */
-enum { COOP_HOLD_WAITER = 1, COOP_HOLD_LATE = 2 };
+enum { COOP_HOLD_WAITER = 1, COOP_HOLD_LATE = 2, COOP_HOLD_RECORD = 3 };
 void coop_test_hold(int mode);
 
 struct assist_area;

@@ -10,9 +10,13 @@
  * taken back and executed by svad; a committed (EXECUTED) one that stalls
  * gets only its record from svad, never a second copy; a client SIGKILLed after its claim
  * leaves svad healthy and its PASID freed; a client scribbling its job page
- * without pause neither crashes svad nor changes another client's results.
+ * without pause neither crashes svad nor changes another client's results;
+ * a waiter stalled after its commit, until svad took the job back and wrote
+ * the record, never writes the record's status a second time (which would
+ * land on the program's next use of it).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +202,61 @@ static void child_scribble(uint8_t *dst, const uint8_t *src)
 	}
 }
 
+static _Atomic int watch_stop, second_write;
+
+/*
+ * The program's view: once the record's status appears, reuse the record
+ * (clear its status, as the next sva_prep_* would) and watch for another
+ * write.
+ */
+static void *watch_record(void *arg)
+{
+	bool zeroed = false;
+
+	(void)arg;
+	while (!atomic_load(&watch_stop)) {
+		if (sva_poll(&cr)) {
+			if (zeroed)
+				atomic_store(&second_write, 1);
+			sva_store_release(&cr.status, (uint8_t)0);
+			zeroed = true;
+		}
+		sva_cpu_relax();
+	}
+	return NULL;
+}
+
+/* A waiter that stalls between its commit and DONE (COOP_HOLD_RECORD). */
+static void late_status(struct client *c, uint8_t *dst, const uint8_t *src)
+{
+	uint64_t s[COOP_STAT_NR], late;
+	pthread_t t;
+
+	coop_stats(s);
+	late = s[COOP_STAT_REMOTE_LATE];
+	coop_test_hold(COOP_HOLD_RECORD);
+	for (int i = 0; i < 10 && s[COOP_STAT_REMOTE_LATE] == late; i++) {
+		struct dsa_hw_desc d;
+
+		/* The record is cleared before the watcher exists; it only clears the status. */
+		sva_prep_memmove(&d, dst, src, BIG, &cr, IDXD_OP_FLAG_RCR | IDXD_OP_FLAG_CRAV);
+		atomic_store(&watch_stop, 0);
+		if (pthread_create(&t, NULL, watch_record, NULL))
+			T_FATAL("pthread_create");
+		while (sva_enqcmd(c->p, &d) == 1)
+			;
+		/* The watcher zeroes the record: this returns on its bound, after our stall. */
+		sva_wait(&cr, 1500ll * 1000000);
+		usleep(100000);
+		atomic_store(&watch_stop, 1);
+		pthread_join(t, NULL);
+		coop_stats(s);
+	}
+	coop_test_hold(0);
+	T_CHECK(s[COOP_STAT_REMOTE_LATE] > late, "no job was taken back after a commit");
+	T_EQ(atomic_load(&second_write), 0);
+}
+
 int main(void)
 {
 	static const char *const args[] = { "--mode", "0600", NULL };
@@ -300,6 +359,8 @@ int main(void)
 	T_EQ(poll_record(), DSA_COMP_SUCCESS);
 	T_EQ(dst[0], 0);
 	T_EQ(dst[BIG - 1], 0);
+
+	late_status(&c, dst, src);
 
 	/* A client killed with a job claimed: svad frees its PASID and keeps serving. */
 	kid = t_fork_quiet();
