@@ -202,23 +202,26 @@ static void child_scribble(uint8_t *dst, const uint8_t *src)
 	}
 }
 
+#define LATE_TRIES	10
+static struct dsa_completion_record late_cr[LATE_TRIES] __attribute__((aligned(32)));
 static _Atomic int watch_stop, second_write;
 
 /*
- * The program's view: once the record's status appears, reuse the record
- * (clear its status, as the next sva_prep_* would) and watch for another
- * write.
+ * The program's view of one try's record (arg): once its status appears,
+ * reuse the record (clear the status, as the next sva_prep_* would) and
+ * watch for another write. Each try has a record of its own, so a late
+ * completion of an earlier try under load is not taken for a second write.
  */
 static void *watch_record(void *arg)
 {
+	struct dsa_completion_record *rec = arg;
 	bool zeroed = false;
 
-	(void)arg;
 	while (!atomic_load(&watch_stop)) {
-		if (sva_poll(&cr)) {
+		if (sva_poll(rec)) {
 			if (zeroed)
 				atomic_store(&second_write, 1);
-			sva_store_release(&cr.status, (uint8_t)0);
+			sva_store_release(&rec->status, (uint8_t)0);
 			zeroed = true;
 		}
 		sva_cpu_relax();
@@ -226,7 +229,12 @@ static void *watch_record(void *arg)
 	return NULL;
 }
 
-/* A waiter that stalls between its commit and DONE (COOP_HOLD_RECORD). */
+/*
+ * A waiter that stalls between its commit and DONE (COOP_HOLD_RECORD):
+ * svad takes the job back and writes the record; the waiter must not
+ * write the status again. Tries until a take-back happened (a busy host
+ * may leave a try's job to svad: the waiter's stamp was too old).
+ */
 static void late_status(struct client *c, uint8_t *dst, const uint8_t *src)
 {
 	uint64_t s[COOP_STAT_NR], late;
@@ -235,25 +243,30 @@ static void late_status(struct client *c, uint8_t *dst, const uint8_t *src)
 	coop_stats(s);
 	late = s[COOP_STAT_REMOTE_LATE];
 	coop_test_hold(COOP_HOLD_RECORD);
-	for (int i = 0; i < 10 && s[COOP_STAT_REMOTE_LATE] == late; i++) {
+	for (int i = 0; i < LATE_TRIES && s[COOP_STAT_REMOTE_LATE] == late; i++) {
+		struct dsa_completion_record *rec = &late_cr[i];
 		struct dsa_hw_desc d;
 
 		/* The record is cleared before the watcher exists; it only clears the status. */
-		sva_prep_memmove(&d, dst, src, BIG, &cr, IDXD_OP_FLAG_RCR | IDXD_OP_FLAG_CRAV);
+		sva_prep_memmove(&d, dst, src, BIG, rec, IDXD_OP_FLAG_RCR | IDXD_OP_FLAG_CRAV);
 		atomic_store(&watch_stop, 0);
-		if (pthread_create(&t, NULL, watch_record, NULL))
+		if (pthread_create(&t, NULL, watch_record, rec))
 			T_FATAL("pthread_create");
+		/* Say we wait on it now, as sva_wait() will: the job is offered to us. */
+		atomic_store(&area_of(c)->waiter[0].key, (uint64_t)(uintptr_t)rec);
+		atomic_store(&area_of(c)->waiter[0].ns, sva__now_ns());
 		while (sva_enqcmd(c->p, &d) == 1)
 			;
-		/* The watcher zeroes the record: this returns on its bound, after our stall. */
-		sva_wait(&cr, 1500ll * 1000000);
+		/* The watcher clears the status: this returns on its bound, after our stall. */
+		sva_wait(rec, 1200ll * 1000000);
 		usleep(100000);
 		atomic_store(&watch_stop, 1);
 		pthread_join(t, NULL);
 		coop_stats(s);
 	}
 	coop_test_hold(0);
-	T_CHECK(s[COOP_STAT_REMOTE_LATE] > late, "no job was taken back after a commit");
+	T_CHECK(s[COOP_STAT_REMOTE_LATE] > late, "no job was taken back after a commit in %d tries",
+		LATE_TRIES);
 	T_EQ(atomic_load(&second_write), 0);
 }
 
