@@ -594,19 +594,30 @@ int as_remote_assist(struct as *as, uint8_t opcode, uint64_t key, uint64_t src, 
 		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
 			return -EAGAIN;
 	}
-	if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
-		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
-	if (w == ASSIST_WORD(seq, ASSIST_EXECUTED))
-		w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS);
 	/*
 	 * Not done in time (slow, stopped, dead), or a word the client
 	 * scribbled: take it back. Before EXECUTED we copy again; after it
 	 * only the record is left to write. A client that goes on later
-	 * finds its CAS failing.
+	 * finds its CAS failing. A failed take-back means the client moved
+	 * on between our last look and the CAS (CLAIMED -> EXECUTED ->
+	 * DONE): look again at the word it left, which an honest client
+	 * does at most twice. (Executing after a failed take-back from
+	 * CLAIMED ran the job twice, and the second record could land on
+	 * the program's next use of it: seen in stress/svad_chaos.)
 	 */
-	if ((w == ASSIST_WORD(seq, ASSIST_CLAIMED) || w == ASSIST_WORD(seq, ASSIST_EXECUTED)) &&
-	    atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
-		return w == ASSIST_WORD(seq, ASSIST_EXECUTED) ? 1 : -EAGAIN;
+	for (int round = 0; round < 3; round++) {
+		uint64_t was;
+
+		if (w == ASSIST_WORD(seq, ASSIST_CLAIMED))
+			w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS + (long long)n);
+		if (w == ASSIST_WORD(seq, ASSIST_EXECUTED))
+			w = assist_wait(r, j, w, now_ns() + ASSIST_DONE_NS);
+		if (w != ASSIST_WORD(seq, ASSIST_CLAIMED) && w != ASSIST_WORD(seq, ASSIST_EXECUTED))
+			break;
+		was = w;
+		if (atomic_compare_exchange_strong(&j->word, &w, ASSIST_WORD(seq, ASSIST_FREE)))
+			return was == ASSIST_WORD(seq, ASSIST_EXECUTED) ? 1 : -EAGAIN;
+	}
 	if (w == ASSIST_WORD(seq, ASSIST_DONE)) {
 		uint32_t res = atomic_load_explicit(&j->res, memory_order_relaxed);
 
